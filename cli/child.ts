@@ -1,0 +1,26 @@
+/** `skt child NAME INDEX`: one child process of a test (started by the driver). */
+import { findTest } from "../scenarios/table.ts";
+import { childMain } from "../scenarios/child.ts";
+import type { BackendName } from "../scenarios/backend.ts";
+import type { Log } from "../scenarios/netifdirect.ts";
+import { UsageError } from "../ffi/errors.ts";
+
+export interface ChildArgs {
+  test: string;
+  index: number;
+  backend: BackendName;
+  packets: number;
+  batch: number;
+  paceUs: number;
+}
+
+export async function childCommand(args: ChildArgs, log: Log): Promise<number> {
+  const test = findTest(args.test);
+  if (!test) throw new UsageError(`unknown test "${args.test}"`);
+  if (args.index >= test.nchildren) {
+    throw new UsageError(
+      `${test.name} has ${test.nchildren} children; there is no child ${args.index}`,
+    );
+  }
+  return await childMain(test, args.index, { ...args, log });
+}

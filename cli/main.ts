@@ -1,0 +1,123 @@
+/**
+ * skt: run xnu's Skywalk netif direct mptests.
+ *
+ *   skt list [--backend B]
+ *   skt run NAME... [--backend sim|skywalk] [--packets N] [--batch N] [--timeout S] [--verbose]
+ *   skt child NAME INDEX ...   (internal: how the driver starts each child)
+ *
+ * Exit status: 0 pass, 1 fail, 2 usage error, 3 environment error, 4 nothing ran.
+ */
+import { argument, command, constant, option } from "@optique/core/primitives";
+import { object, or } from "@optique/core/constructs";
+import { multiple, withDefault } from "@optique/core/modifiers";
+import type { InferValue } from "@optique/core/parser";
+import { choice, integer, string } from "@optique/core/valueparser";
+import { run } from "@optique/run";
+import { ExitCode, SktError } from "../ffi/errors.ts";
+import { BACKENDS } from "../scenarios/backend.ts";
+import { DEFAULT_OPTIONS } from "../scenarios/driver.ts";
+import { logFor, printError, setupLogging } from "./log.ts";
+import { listCommand } from "./list.ts";
+import { runCommand } from "./run.ts";
+import { childCommand } from "./child.ts";
+import { MAX_PACKETS, RING_TX_SLOTS } from "./limits.ts";
+
+const backendOption = withDefault(
+  option("--backend", choice(BACKENDS), {
+    description: [{ type: "text", text: "backend: sim or skywalk" }],
+  }),
+  DEFAULT_OPTIONS.backend,
+);
+const packetsOption = withDefault(
+  option("--packets", integer({ min: 1, max: MAX_PACKETS, metavar: "N" })),
+  DEFAULT_OPTIONS.packets,
+);
+const batchOption = withDefault(
+  option("--batch", integer({ min: 1, max: RING_TX_SLOTS, metavar: "N" })),
+  DEFAULT_OPTIONS.batch,
+);
+const paceOption = withDefault(
+  option("--pace-us", integer({ min: 0, max: 1_000_000, metavar: "USEC" })),
+  DEFAULT_OPTIONS.paceUs,
+);
+const verboseOption = option("--verbose", "-v");
+
+const parser = or(
+  command(
+    "list",
+    object({ cmd: constant("list" as const), backend: backendOption }),
+    { description: [{ type: "text", text: "List the tests and whether each can run here" }] },
+  ),
+  command(
+    "run",
+    object({
+      cmd: constant("run" as const),
+      tests: multiple(argument(string({ metavar: "NAME" })), { min: 1 }),
+      backend: backendOption,
+      packets: packetsOption,
+      batch: batchOption,
+      timeout: withDefault(
+        option("--timeout", integer({ min: 1, max: 86_400, metavar: "SECONDS" })),
+        DEFAULT_OPTIONS.timeoutSec,
+      ),
+      paceUs: paceOption,
+      verbose: verboseOption,
+      knobs: multiple(option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true })),
+    }),
+    { description: [{ type: "text", text: "Run one or more tests by name" }] },
+  ),
+  command(
+    "child",
+    object({
+      cmd: constant("child" as const),
+      test: argument(string({ metavar: "NAME" })),
+      index: argument(integer({ min: 0, max: 1, metavar: "INDEX" })),
+      backend: backendOption,
+      packets: packetsOption,
+      batch: batchOption,
+      paceUs: paceOption,
+      verbose: verboseOption,
+    }),
+    { hidden: true },
+  ),
+);
+
+export type CliArgs = InferValue<typeof parser>;
+
+async function main(args: string[]): Promise<number> {
+  const parsed = run(parser, {
+    programName: "skt",
+    args,
+    help: "both",
+    aboveError: "none",
+    errorExitCode: ExitCode.usage,
+  });
+  setupLogging("verbose" in parsed && parsed.verbose);
+  switch (parsed.cmd) {
+    case "list":
+      return listCommand(parsed.backend);
+    case "run":
+      return await runCommand(parsed, logFor("driver"));
+    case "child":
+      return await childCommand(parsed, logFor("child"));
+  }
+}
+
+if (import.meta.main) {
+  let status: number;
+  try {
+    status = await main(Deno.args);
+  } catch (e) {
+    if (e instanceof SktError) {
+      printError(`skt: ${e.message}`);
+      status = e.exitCode;
+    } else if (e instanceof Deno.errors.NotCapable) {
+      printError(`skt: missing permission: ${e.message}`);
+      status = ExitCode.environment;
+    } else {
+      printError(`skt: internal error: ${(e as Error)?.stack ?? e}`);
+      status = ExitCode.fail;
+    }
+  }
+  Deno.exit(status);
+}

@@ -1,0 +1,71 @@
+/** `skt run NAME...`: run tests in the order given, one result line each on stdout. */
+import { closeNames, findTest, type MpTest } from "../scenarios/table.ts";
+import { runMpTest, type RunOptions, type TestRecord } from "../scenarios/driver.ts";
+import type { BackendName } from "../scenarios/backend.ts";
+import type { Log } from "../scenarios/netifdirect.ts";
+import { UsageError } from "../ffi/errors.ts";
+import { printError } from "./log.ts";
+import { exitStatus, resultLine } from "./report.ts";
+
+export interface RunArgs {
+  tests: readonly string[];
+  backend: BackendName;
+  packets: number;
+  batch: number;
+  timeout: number;
+  paceUs: number;
+  verbose: boolean;
+  knobs: readonly string[];
+}
+
+/** Resolves test names, refusing unknown, empty and repeated ones with one sentence. */
+export function resolveTests(names: readonly string[]): MpTest[] {
+  const seen = new Set<string>();
+  return names.map((name) => {
+    if (name.trim() === "") throw new UsageError("an empty test name was given");
+    const test = findTest(name);
+    if (!test) {
+      const near = closeNames(name);
+      throw new UsageError(
+        `unknown test "${name}"${
+          near.length ? `; did you mean ${near.join(", ")}?` : ""
+        } (see \`skt list\`)`,
+      );
+    }
+    if (seen.has(name)) throw new UsageError(`test "${name}" was given more than once`);
+    seen.add(name);
+    return test;
+  });
+}
+
+/** Parses --sim-knob NAME=VALUE options (integer sysctls). */
+export function parseKnobs(knobs: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const knob of knobs) {
+    const m = /^([a-z0-9_.]+)=(-?\d+)$/.exec(knob);
+    if (!m) throw new UsageError(`--sim-knob wants NAME=INTEGER, got "${knob}"`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+export async function runCommand(args: RunArgs, log: Log): Promise<number> {
+  const tests = resolveTests(args.tests);
+  const options: RunOptions = {
+    backend: args.backend,
+    packets: args.packets,
+    batch: args.batch,
+    timeoutSec: args.timeout,
+    paceUs: args.paceUs,
+    verbose: args.verbose,
+    knobs: parseKnobs(args.knobs),
+  };
+  const records: TestRecord[] = [];
+  for (const test of tests) {
+    const record = await runMpTest(test, options, { log, writeLine: printError });
+    records.push(record);
+    console.log(resultLine(record));
+    if (record.interrupted) break;
+  }
+  return exitStatus(records);
+}

@@ -1,0 +1,70 @@
+/** Skywalk SPI constants, with the values of xnu's headers (see ffi/shim/skt_spi.h). */
+
+export const Ring = { tx: 0, rx: 1 } as const;
+export type Ring = typeof Ring[keyof typeof Ring];
+
+export const SyncMode = { tx: 0, rx: 1 } as const;
+
+export const ChannelAttr = {
+  txSlots: 2,
+  rxSlots: 3,
+  slotBufSize: 4,
+  userPacketPool: 24,
+  nexusDefunctOk: 26,
+  eventRing: 28,
+  numBuffers: 30,
+  lowLatency: 31,
+  count: 33,
+} as const;
+
+export const NexusFlowFlags = { ipv6Ula: 0x0010, listener: 0x0020 } as const;
+
+export const EvFilter = { read: -1, write: -2, nwChannel: -16 } as const;
+export const EvFlag = { add: 0x1, delete: 0x2, enable: 0x4, disable: 0x8, error: 0x4000 } as const;
+export const Note = { flowAdvUpdate: 0x1, channelEvent: 0x2, ifAdvUpdate: 0x4 } as const;
+
+export const ChannelEventType = { transmitStatus: 1, transmitExpired: 2 } as const;
+export const TransmitStatus = { success: 0, errFlush: 1, errRetryFailed: 2 } as const;
+export const TransmitExpiredStatus = {
+  notExpired: 0,
+  expiredDropped: 1,
+  expiredNotDropped: 2,
+} as const;
+export const CHANNEL_EVENT_MAX_PAYLOAD_LEN = 40;
+export const TRANSMIT_STATUS_EVENT_SIZE = 20;
+export const TRANSMIT_EXPIRED_EVENT_SIZE = 40;
+
+export const PacketExpiryAction = { none: 0, drop: 1, notify: 2 } as const;
+export const PKTID_VERSION_CURRENT = 1;
+export const INTERFACE_ADVISORY_SIZE = 96;
+
+/** kern.skywalk.features bits (bsd/skywalk/os_skywalk_private.h). */
+export const SkFeature = {
+  skywalk: 1n << 0n,
+  development: 1n << 1n,
+  debug: 1n << 2n,
+  nexusFlowswitch: 1n << 3n,
+  nexusMonitor: 1n << 4n,
+  nexusNetif: 1n << 5n,
+  nexusUserPipe: 1n << 6n,
+  nexusKernelPipe: 1n << 7n,
+  kernelPipeLoopback: 1n << 8n,
+  devOrDebug: 1n << 9n,
+  netns: 1n << 10n,
+  protons: 1n << 11n,
+} as const;
+
+/** Counters of skt_ifnet_get_stats, in the order of SKT_STAT_* in skt_shim.h. */
+export const IfStat = {
+  txPackets: 0,
+  txDelivered: 1,
+  dropRxRingFull: 2,
+  dropNoFlow: 3,
+  dropTxRate: 4,
+  dropExpired: 5,
+  dropNoMem: 6,
+  eventsSent: 7,
+  eventsDropped: 8,
+  ifAdvSent: 9,
+  count: 10,
+} as const;

@@ -1,0 +1,157 @@
+/*
+ * skt_shim.h: the one ABI that every skt backend exports to Deno (ffi/symbols.ts).
+ *
+ * Shaped after the Skywalk SPI (skt_spi.h) with FFI-friendly types:
+ *   - status:   int32_t, 0 or a non-negative value on success, -errno on failure;
+ *   - handles:  channel and nexus controller are opaque pointers (created once);
+ *               slots are ring indexes (int32, -1 = none), packets are u32
+ *               handles from a per-channel table (0 = none), buflets are
+ *               indexes within a packet (int32, -1 = none);
+ *   - 64-bit:   uint64_t (bigint in JS) only for times and addresses;
+ *   - bytes:    copied by C between packet buffers and JS-owned buffers.
+ * The message of the last failure in this thread is kept for skt_last_error.
+ *
+ * Calls the kernel would answer by killing the process (attach an unfinalized
+ * packet, advance past an RX slot still holding a packet in UPP mode, ...) are
+ * checked here first and refused with -EINVAL and a message.
+ */
+#ifndef SKT_SHIM_H
+#define SKT_SHIM_H
+
+#include <stdint.h>
+#include "skt_platform.h"
+
+#define SKT_SHIM_ABI_VERSION 1
+
+#if defined(__GNUC__)
+#define SKT_EXPORT __attribute__((visibility("default")))
+#else
+#define SKT_EXPORT
+#endif
+
+/* ring selectors */
+#define SKT_RING_TX 0
+#define SKT_RING_RX 1
+
+typedef struct skt_nxctl skt_nxctl;
+typedef struct skt_channel skt_channel;
+
+/* --- identity and errors --- */
+SKT_EXPORT uint32_t skt_abi_version(void);
+/* writes the backend name ("sim", "skywalk") NUL-terminated; returns its length */
+SKT_EXPORT int32_t skt_backend_name(char *buf, uint32_t len);
+/* writes the message of this thread's last failure; returns its length */
+SKT_EXPORT int32_t skt_last_error(char *buf, uint32_t len);
+
+/* --- environment (sim: the shared-memory domain at `path`; skywalk: no-op) --- */
+SKT_EXPORT int32_t skt_env_create(const char *path);
+SKT_EXPORT int32_t skt_env_attach(const char *path);
+SKT_EXPORT int32_t skt_env_detach(void);
+SKT_EXPORT int32_t skt_env_destroy(const char *path);
+
+/* --- sysctl, mirrors sysctlbyname; *oldlenp in/out --- */
+SKT_EXPORT int32_t skt_sysctlbyname(const char *name, void *oldp, uint32_t *oldlenp,
+    const void *newp, uint32_t newlen);
+
+/* --- interfaces, mirrors the ioctls of the upstream helpers --- */
+SKT_EXPORT int32_t skt_ifnet_create(const char *ifname);     /* -EEXIST if present */
+SKT_EXPORT int32_t skt_ifnet_destroy(const char *ifname);    /* -ENXIO if absent */
+SKT_EXPORT int32_t skt_ifnet_set_up(const char *ifname);
+SKT_EXPORT int32_t skt_feth_set_peer(const char *ifname, const char *peer);
+SKT_EXPORT int32_t skt_ifnet_get_lladdr(const char *ifname, uint8_t *mac6);
+SKT_EXPORT int32_t skt_ifnet_get_netif_nexus(const char *ifname, uint8_t *uuid16);
+/* counters, see SKT_STAT_* ; returns how many were written */
+SKT_EXPORT int32_t skt_ifnet_get_stats(const char *ifname, uint64_t *out, uint32_t n);
+#define SKT_STAT_TX_PACKETS        0  /* handed to the driver */
+#define SKT_STAT_TX_DELIVERED      1  /* copied into a peer channel's RX ring */
+#define SKT_STAT_DROP_RX_RING_FULL 2  /* peer RX ring full */
+#define SKT_STAT_DROP_NO_FLOW      3  /* no peer flow matched */
+#define SKT_STAT_DROP_TX_RATE      4  /* net.link.fake.tx_drops rule */
+#define SKT_STAT_DROP_EXPIRED      5  /* expiry policy drop */
+#define SKT_STAT_DROP_NOMEM        6  /* peer pool exhausted */
+#define SKT_STAT_EV_SENT           7
+#define SKT_STAT_EV_DROP           8  /* event ring full / no knote */
+#define SKT_STAT_IF_ADV_SENT       9
+#define SKT_STAT_COUNT             10
+
+/* --- nexus --- */
+SKT_EXPORT int32_t skt_nexus_controller_create(uint64_t *out /* skt_nxctl* */);
+SKT_EXPORT void skt_nexus_controller_destroy(skt_nxctl *ctl);
+/* returns the allocated nexus port (>= 0) or -errno; NULL addresses = none */
+SKT_EXPORT int32_t skt_nexus_flow_add(skt_nxctl *ctl, const uint8_t *nx_uuid16, uint32_t flags,
+    const uint8_t *saddr16, const uint8_t *daddr16);
+
+/* --- channel --- */
+/* attrs: nattrs (key, value) int64 pairs, keys CHANNEL_ATTR_*; effective:
+ * CHANNEL_ATTR_COUNT int64 values (-1 where unknown) written back; out: skt_channel* */
+SKT_EXPORT int32_t skt_channel_create(const uint8_t *nx_uuid16, uint32_t port,
+    const int64_t *attrs, uint32_t nattrs, int64_t *effective, uint64_t *out);
+SKT_EXPORT void skt_channel_destroy(skt_channel *ch);
+SKT_EXPORT int32_t skt_channel_get_fd(skt_channel *ch);
+SKT_EXPORT int32_t skt_channel_sync(skt_channel *ch, uint32_t mode);
+
+/* --- slots (ring = SKT_RING_TX / SKT_RING_RX) --- */
+/* returns the slot index after `prev` (-1 = from head) or -1 if none; fills *prop (64 B, slot_prop_t) */
+SKT_EXPORT int32_t skt_ring_get_next_slot(skt_channel *ch, uint32_t ring, int32_t prev, uint8_t *prop);
+SKT_EXPORT int32_t skt_ring_advance_slot(skt_channel *ch, uint32_t ring, uint32_t slot);
+SKT_EXPORT int32_t skt_ring_set_slot_properties(skt_channel *ch, uint32_t ring, uint32_t slot,
+    const uint8_t *prop);
+/* packet handle attached to the slot, 0 if none */
+SKT_EXPORT int32_t skt_ring_slot_get_packet(skt_channel *ch, uint32_t ring, uint32_t slot);
+SKT_EXPORT int32_t skt_ring_slot_attach_packet(skt_channel *ch, uint32_t ring, uint32_t slot, uint32_t pkt);
+SKT_EXPORT int32_t skt_ring_slot_detach_packet(skt_channel *ch, uint32_t ring, uint32_t slot, uint32_t pkt);
+/* free slots the user may fill (TX) or filled slots it may read (RX) */
+SKT_EXPORT int32_t skt_ring_available_slots(skt_channel *ch, uint32_t ring);
+
+/* --- user packet pool --- */
+SKT_EXPORT int32_t skt_packet_alloc(skt_channel *ch);              /* handle > 0 or -errno */
+SKT_EXPORT int32_t skt_packet_free(skt_channel *ch, uint32_t pkt);
+
+/* --- packets --- */
+SKT_EXPORT int32_t skt_packet_get_next_buflet(skt_channel *ch, uint32_t pkt, int32_t prev);
+SKT_EXPORT int32_t skt_packet_get_buflet_count(skt_channel *ch, uint32_t pkt);
+SKT_EXPORT int32_t skt_packet_set_link_header_length(skt_channel *ch, uint32_t pkt, uint32_t len);
+SKT_EXPORT int32_t skt_packet_get_link_header_length(skt_channel *ch, uint32_t pkt);
+SKT_EXPORT int32_t skt_packet_get_data_length(skt_channel *ch, uint32_t pkt);
+SKT_EXPORT int32_t skt_packet_set_packetid(skt_channel *ch, uint32_t pkt, const uint8_t *id16);
+SKT_EXPORT int32_t skt_packet_get_packetid(skt_channel *ch, uint32_t pkt, uint8_t *id16);
+SKT_EXPORT int32_t skt_packet_set_expire_time(skt_channel *ch, uint32_t pkt, uint64_t ts);
+SKT_EXPORT int32_t skt_packet_set_expiry_action(skt_channel *ch, uint32_t pkt, uint32_t action);
+SKT_EXPORT int32_t skt_packet_finalize(skt_channel *ch, uint32_t pkt);
+
+/* --- buflets (b = index within the packet) --- */
+SKT_EXPORT int32_t skt_buflet_set_data_offset(skt_channel *ch, uint32_t pkt, uint32_t b, uint32_t off);
+SKT_EXPORT int32_t skt_buflet_get_data_offset(skt_channel *ch, uint32_t pkt, uint32_t b);
+SKT_EXPORT int32_t skt_buflet_set_data_length(skt_channel *ch, uint32_t pkt, uint32_t b, uint32_t len);
+SKT_EXPORT int32_t skt_buflet_get_data_length(skt_channel *ch, uint32_t pkt, uint32_t b);
+SKT_EXPORT int32_t skt_buflet_get_data_limit(skt_channel *ch, uint32_t pkt, uint32_t b);
+SKT_EXPORT uint64_t skt_buflet_get_object_address(skt_channel *ch, uint32_t pkt, uint32_t b);
+/* copy len bytes between the buflet's object (at `off` from its address) and a JS buffer */
+SKT_EXPORT int32_t skt_buflet_write(skt_channel *ch, uint32_t pkt, uint32_t b, uint32_t off,
+    const uint8_t *src, uint32_t len);
+SKT_EXPORT int32_t skt_buflet_read(skt_channel *ch, uint32_t pkt, uint32_t b, uint32_t off,
+    uint8_t *dst, uint32_t len);
+
+/* --- interface advisory and channel events --- */
+SKT_EXPORT int32_t skt_channel_configure_interface_advisory(skt_channel *ch, uint32_t enable);
+SKT_EXPORT int32_t skt_channel_get_interface_advisory(skt_channel *ch, uint8_t *adv96);
+/* out: [handle, event type, nevents] */
+SKT_EXPORT int32_t skt_channel_get_next_event_handle(skt_channel *ch, uint32_t *out3);
+/* returns the event index after `prev` (-1 = first) or -ENODATA */
+SKT_EXPORT int32_t skt_channel_event_get_next_event(skt_channel *ch, uint32_t handle, int32_t prev);
+/* out (56 B): u32 type, u32 more, u32 length, u32 pad, u8 data[40] (copy) */
+SKT_EXPORT int32_t skt_channel_event_get_event_data(skt_channel *ch, uint32_t handle, uint32_t ev,
+    uint8_t *out);
+SKT_EXPORT int32_t skt_channel_event_free(skt_channel *ch, uint32_t handle);
+
+/* --- kevent stand-in and time --- */
+SKT_EXPORT int32_t skt_kqueue(void);
+SKT_EXPORT int32_t skt_kqueue_close(int32_t kq);
+/* timeout_ns < 0 waits forever; returns the number of events written */
+SKT_EXPORT int32_t skt_kevent(int32_t kq, const uint8_t *changes, uint32_t nchanges,
+    uint8_t *events, uint32_t nevents, int64_t timeout_ns);
+SKT_EXPORT uint64_t skt_mach_absolute_time(void);
+SKT_EXPORT int32_t skt_mach_timebase_info(uint32_t *numer_denom);
+SKT_EXPORT int32_t skt_usleep(uint32_t usec);
+
+#endif /* SKT_SHIM_H */

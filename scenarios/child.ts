@@ -1,0 +1,60 @@
+/**
+ * The child's side of an mptest: attach to the backend, run the test's child
+ * main with the ready/go barrier on stdin/stdout, and report a result (or the
+ * first failing check) as one JSON line on stdout.
+ */
+import { attachBackend, type BackendName } from "./backend.ts";
+import { type ChildMessage } from "./driver.ts";
+import { GO_BYTE, READY_BYTE, writeStdoutSync } from "./children.ts";
+import { type Log, netifdirectXferIpv6 } from "./netifdirect.ts";
+import type { MpTest } from "./table.ts";
+import { TestFailure } from "./assert.ts";
+import { SktError } from "../ffi/errors.ts";
+
+export interface ChildOptions {
+  backend: BackendName;
+  packets: number;
+  batch: number;
+  paceUs: number;
+  log: Log;
+}
+
+/** Writes the ready byte, then blocks until the parent's go byte arrives. */
+export async function readyGo(): Promise<void> {
+  writeStdoutSync(new Uint8Array([READY_BYTE]));
+  const buf = new Uint8Array(1);
+  const n = await Deno.stdin.read(buf);
+  if (n !== 1) throw new TestFailure("read fail: the sequencer pipe closed before the go byte");
+  // upstream ignores the value of the byte; so do we, but log an odd one
+  if (buf[0] !== GO_BYTE) {
+    throw new TestFailure(`read 0x${buf[0].toString(16)} instead of the go byte`);
+  }
+}
+
+/** Runs child `index` of `test`; returns its exit status (0 pass, 1 fail). */
+export async function childMain(
+  test: MpTest,
+  index: number,
+  options: ChildOptions,
+): Promise<number> {
+  let message: ChildMessage;
+  try {
+    const shim = attachBackend(options.backend);
+    const result = await netifdirectXferIpv6(shim, index, test.testId, {
+      packets: options.packets,
+      batch: options.batch,
+      paceUs: options.paceUs,
+      readyGo,
+      log: options.log,
+    });
+    message = { ok: true, result };
+  } catch (e) {
+    const text = e instanceof TestFailure || e instanceof SktError
+      ? e.message
+      : `unexpected error: ${(e as Error)?.stack ?? e}`;
+    options.log.info(`FAIL: ${text}`);
+    message = { ok: false, error: text };
+  }
+  writeStdoutSync(JSON.stringify(message) + "\n");
+  return message.ok ? 0 : 1;
+}

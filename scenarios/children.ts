@@ -1,0 +1,173 @@
+/**
+ * One child process of an mptest as the parent sees it: spawned with
+ * Deno.Command, its stderr shown line by line with a `child N:` prefix, its
+ * stdout carrying the sequencer (one ready byte 0x00) and then its result.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export const READY_BYTE = 0x00;
+export const GO_BYTE = 0x00;
+
+export interface ChildCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** What happened at the ready barrier. */
+export type ReadyState = "ready" | "eof" | "garbage";
+
+export class ChildProc {
+  readonly proc: Deno.ChildProcess;
+  readonly status: Promise<Deno.CommandStatus>;
+  exited: Deno.CommandStatus | null = null;
+  /** why the parent signalled this child, if it did */
+  killedBecause: string | null = null;
+  /** the first byte it sent, when it was not the ready byte */
+  garbage: number | null = null;
+  readonly #stdout: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #afterReady: Uint8Array[] = [];
+  readonly #stdoutDone: Promise<void>;
+  readonly #stderrDone: Promise<void>;
+  #readyState: Promise<ReadyState>;
+  #killTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly index: number, cmd: ChildCommand, writeLine: (line: string) => void) {
+    this.proc = new Deno.Command(cmd.command, {
+      args: cmd.args,
+      env: cmd.env,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.status = this.proc.status.then((s) => {
+      this.exited = s;
+      clearTimeout(this.#killTimer);
+      return s;
+    });
+    this.#stdout = this.proc.stdout.getReader();
+    let resolveReady!: (s: ReadyState) => void;
+    this.#readyState = new Promise((r) => resolveReady = r);
+    this.#stdoutDone = this.#pumpStdout(resolveReady);
+    this.#stderrDone = this.#pumpStderr(writeLine);
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  /** Resolves when the child sent its first byte or closed stdout. */
+  ready(): Promise<ReadyState> {
+    return this.#readyState;
+  }
+
+  async #pumpStdout(resolveReady: (s: ReadyState) => void): Promise<void> {
+    let first = true;
+    try {
+      while (true) {
+        const { value, done } = await this.#stdout.read();
+        if (done) break;
+        if (value.length === 0) continue;
+        if (first) {
+          first = false;
+          if (value[0] !== READY_BYTE) {
+            this.garbage = value[0];
+            resolveReady("garbage");
+          } else {
+            resolveReady("ready");
+          }
+          this.#afterReady.push(value.subarray(1));
+        } else {
+          this.#afterReady.push(value);
+        }
+      }
+    } catch {
+      // the pipe broke: the child is gone
+    }
+    resolveReady("eof");
+  }
+
+  async #pumpStderr(writeLine: (line: string) => void): Promise<void> {
+    let pending = "";
+    try {
+      for await (const chunk of this.proc.stderr) {
+        pending += decoder.decode(chunk, { stream: true });
+        const lines = pending.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) writeLine(`child ${this.index}: ${line}`);
+      }
+    } catch {
+      // the pipe broke: the child is gone
+    }
+    if (pending) writeLine(`child ${this.index}: ${pending}`);
+  }
+
+  /** Writes the go byte and closes the child's stdin (as upstream closes its end). */
+  async sendGo(): Promise<boolean> {
+    try {
+      const writer = this.proc.stdin.getWriter();
+      await writer.write(new Uint8Array([GO_BYTE]));
+      await writer.close();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Closes stdin without a go byte (the run is being abandoned). */
+  async closeStdin(): Promise<void> {
+    try {
+      await this.proc.stdin.close();
+    } catch {
+      // already closed or the child is gone
+    }
+  }
+
+  /** SIGTERM now, SIGKILL after graceMs if it is still there. */
+  terminate(reason: string, graceMs: number): void {
+    if (this.exited) return;
+    this.killedBecause ??= reason;
+    this.#signal("SIGTERM");
+    this.#killTimer = setTimeout(() => this.#signal("SIGKILL"), graceMs);
+  }
+
+  #signal(signal: Deno.Signal): void {
+    if (this.exited) return;
+    try {
+      this.proc.kill(signal);
+    } catch {
+      // it exited in between
+    }
+  }
+
+  /** After exit: everything it wrote after the ready byte, parsed as one JSON line. */
+  async result<T>(): Promise<T | null> {
+    await Promise.all([this.#stdoutDone, this.#stderrDone]);
+    const text = decoder.decode(concat(this.#afterReady)).trim();
+    if (!text) return null;
+    try {
+      return JSON.parse(text.split("\n").pop()!) as T;
+    } catch {
+      return null;
+    }
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+/** Writes text to stdout completely (the child's side of the sequencer). */
+export function writeStdoutSync(bytes: Uint8Array | string): void {
+  const data = typeof bytes === "string" ? encoder.encode(bytes) : bytes;
+  let off = 0;
+  while (off < data.length) off += Deno.stdout.writeSync(data.subarray(off));
+}

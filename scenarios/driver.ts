@@ -1,0 +1,377 @@
+/**
+ * The mptest driver (skywalk_mptest_driver_run), parent side: feature gate,
+ * init hook, spawn the children, ready barrier in index order, go, reap, fini
+ * hook on every path, verdict.
+ *
+ * Unlike upstream it has a timeout, and it escalates SIGTERM to SIGKILL: on
+ * expiry, or one second after the first child fails, the remaining children are
+ * terminated and the report says which child did what.
+ */
+import {
+  type BackendName,
+  type BackendSession,
+  newRunId,
+  openBackend,
+  unavailableReason,
+} from "./backend.ts";
+import { type ChildCommand, ChildProc, type ReadyState } from "./children.ts";
+import type { ChildResult, Log } from "./netifdirect.ts";
+import type { MpTest } from "./table.ts";
+import { Journal } from "./journal.ts";
+import { SktError } from "../ffi/errors.ts";
+
+export interface RunOptions {
+  backend: BackendName;
+  packets: number;
+  batch: number;
+  /** seconds for the whole run, children included */
+  timeoutSec: number;
+  /** usleep after each TX batch (upstream: 1) */
+  paceUs: number;
+  verbose: boolean;
+  /** sysctls set in the backend before init (test-only knobs such as debug.sim.*) */
+  knobs: Record<string, number>;
+}
+
+export const DEFAULT_OPTIONS: RunOptions = {
+  backend: Deno.build.os === "darwin" ? "skywalk" : "sim",
+  packets: 20_000,
+  batch: 8,
+  timeoutSec: 120,
+  paceUs: 1,
+  verbose: false,
+  knobs: {},
+};
+
+/** Upstream waits 1 s after the first failure before it signals the others. */
+const FAILURE_GRACE_MS = 1000;
+/** How long a child has between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 2000;
+
+export type Verdict = "pass" | "fail" | "skip";
+
+export interface ChildReport {
+  index: number;
+  pid: number;
+  /** exit code, or null when it died by a signal */
+  exitCode: number | null;
+  signal: string | null;
+  passed: boolean;
+  /** what it did, in one phrase ("exited 0", "killed (SIGTERM) after the timeout of 5 s"...) */
+  outcome: string;
+  result: ChildResult | null;
+  /** the first failing check it reported */
+  error: string | null;
+}
+
+export interface TestRecord {
+  test: string;
+  backend: BackendName;
+  verdict: Verdict;
+  /** why it was skipped, or the first failure */
+  reason: string | null;
+  durationMs: number;
+  children: ChildReport[];
+  /** frames the receivers found missing in the peer's sequence */
+  drops: number;
+  /** the signal that interrupted the run (SIGINT / SIGTERM), if any */
+  interrupted: Deno.Signal | null;
+}
+
+/** What the children report on stdout at exit. */
+export type ChildMessage = { ok: true; result: ChildResult } | { ok: false; error: string };
+
+/** How a child is started; tests substitute a fake child. */
+export type ChildCommandFactory = (
+  test: MpTest,
+  index: number,
+  options: RunOptions,
+  env: Record<string, string>,
+) => ChildCommand;
+
+/** The default: this CLI again, with the internal `child` subcommand. */
+export const cliChildCommand: ChildCommandFactory = (test, index, options, env) => ({
+  command: Deno.execPath(),
+  args: [
+    "run",
+    "--allow-all",
+    "--quiet",
+    new URL("../cli/main.ts", import.meta.url).pathname,
+    "child",
+    test.name,
+    String(index),
+    "--backend",
+    options.backend,
+    "--packets",
+    String(options.packets),
+    "--batch",
+    String(options.batch),
+    "--pace-us",
+    String(options.paceUs),
+    ...(options.verbose ? ["--verbose"] : []),
+  ],
+  env,
+});
+
+export interface DriverDeps {
+  log: Log;
+  /** where prefixed child stderr lines go */
+  writeLine: (line: string) => void;
+  childCommand?: ChildCommandFactory;
+}
+
+function skipRecord(
+  test: MpTest,
+  options: RunOptions,
+  reason: string,
+  started: number,
+): TestRecord {
+  return {
+    test: test.name,
+    backend: options.backend,
+    verdict: "skip",
+    reason,
+    durationMs: performance.now() - started,
+    children: [],
+    drops: 0,
+    interrupted: null,
+  };
+}
+
+/** Runs one mptest and returns its record. Never throws for a test failure. */
+export async function runMpTest(
+  test: MpTest,
+  options: RunOptions,
+  deps: DriverDeps,
+): Promise<TestRecord> {
+  const started = performance.now();
+  const { log } = deps;
+  const unavailable = unavailableReason(options.backend);
+  if (unavailable) return skipRecord(test, options, unavailable, started);
+
+  using session = openBackend(options.backend, newRunId());
+  const features = readFeatures(session);
+  if ((test.requiredFeatures & features) !== test.requiredFeatures) {
+    log.info(
+      `Required features: 0x${test.requiredFeatures.toString(16)}, actual features 0x${
+        features.toString(16)
+      }`,
+    );
+    log.info("Test Result: SKIPPED");
+    return skipRecord(
+      test,
+      options,
+      `kern.skywalk.features 0x${features.toString(16)} lacks 0x${
+        (test.requiredFeatures & ~features).toString(16)
+      } (Skywalk, netif nexus and a development or debug kernel are required)`,
+      started,
+    );
+  }
+
+  log.info(`Test "${test.name}":\t${test.description}`);
+  const journal = new Journal(session.shim);
+  const ctx = { journal, log };
+  const interruption = watchSignals();
+  let children: ChildProc[] = [];
+  let failure: string | null = null;
+  try {
+    for (const [name, value] of Object.entries(options.knobs)) journal.setInt(name, value);
+    test.init(ctx);
+    log.info(`Spawning ${test.nchildren} children`);
+    const factory = deps.childCommand ?? cliChildCommand;
+    children = Array.from(
+      { length: test.nchildren },
+      (_, i) => new ChildProc(i, factory(test, i, options, session.childEnv), deps.writeLine),
+    );
+    failure = await sequenceAndReap(children, options, interruption, log);
+  } catch (e) {
+    failure = e instanceof SktError ? e.message : `${(e as Error).message ?? e}`;
+    for (const child of children) child.terminate(`the parent failed: ${failure}`, KILL_GRACE_MS);
+    await Promise.all(children.map((c) => c.status));
+  } finally {
+    interruption.stop();
+    const problems = runFini(test, ctx);
+    if (problems.length > 0) {
+      failure ??= `cleanup failed: ${problems.join("; ")}`;
+      log.info(`cleanup failed: ${problems.join("; ")}`);
+    }
+  }
+
+  const reports = await Promise.all(children.map((c) => reportChild(c)));
+  const firstBad = reports.find((r) => !r.passed);
+  const verdict: Verdict = failure === null && !firstBad ? "pass" : "fail";
+  const reason = verdict === "pass"
+    ? null
+    : failure ?? `child ${firstBad!.index} ${firstBad!.error ?? firstBad!.outcome}`;
+  log.info(`Test ${test.name}: ${test.description} ${verdict === "pass" ? "PASSED" : "FAILED"}`);
+  return {
+    test: test.name,
+    backend: options.backend,
+    verdict,
+    reason,
+    durationMs: performance.now() - started,
+    children: reports,
+    drops: reports.reduce((n, r) => n + (r.result?.gaps ?? 0), 0),
+    interrupted: interruption.signal,
+  };
+}
+
+function readFeatures(session: BackendSession): bigint {
+  try {
+    return session.shim.sysctlGetU64("kern.skywalk.features");
+  } catch {
+    // as upstream: an unreadable feature set is an empty one
+    return 0n;
+  }
+}
+
+/** fini, then whatever the journal still holds; returns what could not be undone. */
+function runFini(test: MpTest, ctx: { journal: Journal; log: Log }): string[] {
+  const problems: string[] = [];
+  try {
+    test.fini(ctx);
+  } catch (e) {
+    problems.push(`fini: ${(e as Error).message}`);
+  }
+  problems.push(...ctx.journal.undoAll());
+  return problems;
+}
+
+interface Interruption {
+  signal: Deno.Signal | null;
+  promise: Promise<Deno.Signal>;
+  stop(): void;
+}
+
+/** Ctrl-C / SIGTERM of the parent: recorded, and the run winds down through fini. */
+function watchSignals(): Interruption {
+  let resolve!: (s: Deno.Signal) => void;
+  const state: Interruption = {
+    signal: null,
+    promise: new Promise((r) => resolve = r),
+    stop: () => {},
+  };
+  if (Deno.build.os === "windows") return state;
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const handler = () => {
+      state.signal ??= signal;
+      resolve(signal);
+    };
+    Deno.addSignalListener(signal, handler);
+    return () => Deno.removeSignalListener(signal, handler);
+  });
+  state.stop = () => handlers.forEach((remove) => remove());
+  return state;
+}
+
+function timer(ms: number): { promise: Promise<"timeout">; cancel(): void } {
+  let id: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<"timeout">((r) => id = setTimeout(() => r("timeout"), ms));
+  return { promise, cancel: () => clearTimeout(id) };
+}
+
+/**
+ * Ready barrier in index order, go to each, then reap. Returns a run-level
+ * failure (timeout, interruption, broken barrier) or null; child failures are
+ * read from their exit statuses afterwards.
+ */
+async function sequenceAndReap(
+  children: ChildProc[],
+  options: RunOptions,
+  interruption: Interruption,
+  log: Log,
+): Promise<string | null> {
+  const deadline = timer(options.timeoutSec * 1000);
+  const stopReason = Promise.race([
+    deadline.promise.then(() => `the timeout of ${options.timeoutSec} s expired`),
+    interruption.promise.then((s) => `the run was interrupted by ${s}`),
+  ]);
+  try {
+    for (const child of children) {
+      const state: ReadyState | string = await Promise.race([child.ready(), stopReason]);
+      if (state === "ready") continue;
+      const what = state === "eof"
+        ? `exited before sending ready`
+        : state === "garbage"
+        ? `sent 0x${child.garbage!.toString(16).padStart(2, "0")} instead of the ready byte 0x00`
+        : `sent no ready byte before ${state}`;
+      const failure = `child ${child.index} ${what}`;
+      log.info(failure);
+      await stopAll(children, failure);
+      return failure;
+    }
+    for (const child of children) {
+      if (!await child.sendGo()) log.info(`child ${child.index}: could not send go`);
+    }
+
+    let firstFailure = false;
+    const pending = new Set(children);
+    while (pending.size > 0) {
+      const next = await Promise.race([
+        ...[...pending].map((c) => c.status.then(() => c)),
+        stopReason,
+      ]);
+      if (typeof next === "string") {
+        log.info(`${next}: stopping children ${[...pending].map((c) => c.index).join(", ")}`);
+        await stopAll([...pending], next);
+        return next;
+      }
+      pending.delete(next);
+      const status = next.exited!;
+      if (!status.success && !firstFailure) {
+        firstFailure = true;
+        describeExit(next, log);
+        const reason = `child ${next.index} failed`;
+        const rest = [...pending];
+        setTimeout(() => rest.forEach((c) => c.terminate(reason, KILL_GRACE_MS)), FAILURE_GRACE_MS);
+      } else if (!status.success) {
+        describeExit(next, log);
+      }
+    }
+    return null;
+  } finally {
+    deadline.cancel();
+  }
+}
+
+function describeExit(child: ChildProc, log: Log): void {
+  const s = child.exited!;
+  if (s.signal) {
+    log.info(`Child ${child.index} (pid ${child.pid}) signaled with signal ${s.signal}`);
+  } else log.info(`Child ${child.index} (pid ${child.pid}) exited with status ${s.code}`);
+}
+
+async function stopAll(children: ChildProc[], reason: string): Promise<void> {
+  for (const child of children) {
+    await child.closeStdin();
+    child.terminate(reason, KILL_GRACE_MS);
+  }
+  await Promise.all(children.map((c) => c.status));
+}
+
+async function reportChild(child: ChildProc): Promise<ChildReport> {
+  const status = await child.status;
+  const message = await child.result<ChildMessage>();
+  const result = message?.ok ? message.result : null;
+  const error = message && !message.ok ? message.error : null;
+  let outcome: string;
+  if (child.killedBecause && status.signal) {
+    outcome = `was killed (${status.signal}) because ${child.killedBecause}`;
+  } else if (status.signal) {
+    outcome = `died by signal ${status.signal}`;
+  } else if (status.code === 0 && result === null) {
+    outcome = "exited 0 without reporting a result";
+  } else {
+    outcome = `exited ${status.code}`;
+  }
+  return {
+    index: child.index,
+    pid: child.pid,
+    exitCode: status.signal ? null : status.code,
+    signal: status.signal,
+    passed: status.success && result !== null,
+    outcome,
+    result,
+    error,
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * The netifdirect frame: Ethernet + IPv6 + UDP + {u32 packet number, 1448-byte pattern}
+ * (1514 bytes), its UDP checksum, and the receive-side checks of upstream's
+ * skt_netif_ipv6_udp_frame_process.
+ *
+ * Frames live in a FrameBuffer whose frame starts 2 bytes into a 4-byte aligned
+ * ArrayBuffer, so the IPv6 addresses, the UDP header and the payload fall on
+ * 4-byte boundaries and the checksum can sum 32-bit words.
+ */
+
+export const ETHER_HDR_LEN = 14;
+export const IP6_HDR_LEN = 40;
+export const UDP_HDR_LEN = 8;
+/** SKT_ETH_IPV6_UDP_HDR_LEN */
+export const HDR_LEN = ETHER_HDR_LEN + IP6_HDR_LEN + UDP_HDR_LEN;
+/** sizeof(netif_payload): u32 packet_number + data[1514 - 62 - 4] */
+export const PAYLOAD_LEN = 1514 - HDR_LEN;
+export const PAYLOAD_DATA_LEN = PAYLOAD_LEN - 4;
+export const FRAME_LEN = HDR_LEN + PAYLOAD_LEN;
+export const ETHERTYPE_IPV6 = 0x86dd;
+export const IPPROTO_UDP = 17;
+export const IPV6_VERSION = 0x60;
+export const IPV6_DEFHLIM = 64;
+
+/** Frame offsets of the fields the checks read. */
+const OFF_ETHERTYPE = 12;
+const OFF_IP6_PLEN = ETHER_HDR_LEN + 4;
+const OFF_IP6_NXT = ETHER_HDR_LEN + 6;
+const OFF_IP6_SRC = ETHER_HDR_LEN + 8;
+const OFF_IP6_DST = ETHER_HDR_LEN + 24;
+const OFF_UDP = ETHER_HDR_LEN + IP6_HDR_LEN;
+const OFF_UDP_LEN = OFF_UDP + 4;
+const OFF_UDP_SUM = OFF_UDP + 6;
+const OFF_PAYLOAD = HDR_LEN;
+
+const PAD = 2;
+
+/** A 2048-byte frame buffer, laid out for word-wise checksums. */
+export class FrameBuffer {
+  readonly words: Uint32Array<ArrayBuffer>;
+  /** The frame's bytes (what FFI copies in and out). */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly view: DataView<ArrayBuffer>;
+
+  constructor(capacity = 2048) {
+    const buffer = new ArrayBuffer(capacity + 4);
+    this.words = new Uint32Array(buffer);
+    this.bytes = new Uint8Array(buffer, PAD, capacity);
+    this.view = new DataView(buffer, PAD, capacity);
+  }
+}
+
+/** Adds len bytes of the frame starting at an offset where off+PAD is 4-aligned, as LE words. */
+function sumAligned(frame: FrameBuffer, off: number, len: number): number {
+  const words = frame.words;
+  const first = (off + PAD) >>> 2;
+  const whole = len >>> 2;
+  let sum = 0;
+  for (let i = first, end = first + whole; i < end; i++) sum += words[i];
+  const bytes = frame.bytes;
+  for (let j = whole * 4; j < len; j++) sum += bytes[off + j] * (1 << (8 * (j & 3)));
+  return sum;
+}
+
+/** Folds a sum of LE 32-bit words to the 16-bit one's complement sum in network order. */
+function foldToNetworkOrder(sum: number): number {
+  // 2^16 = 1 (mod 0xffff): the 16-bit halves carry the same one's complement sum.
+  while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
+  return ((sum & 0xff) << 8) | (sum >>> 8);
+}
+
+function add16(a: number, b: number): number {
+  const s = a + b;
+  return (s & 0xffff) + (s >>> 16);
+}
+
+/** in6_pseudo: the unfolded sum of the IPv6 pseudo header (addresses, length, next header). */
+function pseudoHeaderSum(frame: FrameBuffer, udpLen: number): number {
+  const addresses = foldToNetworkOrder(sumAligned(frame, OFF_IP6_SRC, 32));
+  return add16(add16(addresses, udpLen & 0xffff), IPPROTO_UDP + (udpLen >>> 16));
+}
+
+/**
+ * The UDP checksum field value for the frame's UDP header + payload (udpLen bytes),
+ * computed with the field itself counted as zero, exactly as an IPv6 sender does.
+ */
+export function udpChecksum(frame: FrameBuffer, udpLen: number): number {
+  const saved = frame.view.getUint16(OFF_UDP_SUM);
+  frame.view.setUint16(OFF_UDP_SUM, 0);
+  const sum = add16(
+    pseudoHeaderSum(frame, udpLen),
+    foldToNetworkOrder(sumAligned(frame, OFF_UDP, udpLen)),
+  );
+  frame.view.setUint16(OFF_UDP_SUM, saved);
+  return ~sum & 0xffff;
+}
+
+/** True when the frame's UDP checksum verifies (the sum over everything is all ones). */
+export function udpChecksumValid(frame: FrameBuffer, udpLen: number): boolean {
+  const sum = add16(
+    pseudoHeaderSum(frame, udpLen),
+    foldToNetworkOrder(sumAligned(frame, OFF_UDP, udpLen)),
+  );
+  return (~sum & 0xffff) === 0;
+}
+
+/** Addresses and ports of one direction of the test's traffic. */
+export interface FrameEndpoints {
+  srcMac: Uint8Array;
+  dstMac: Uint8Array;
+  srcIp: Uint8Array;
+  dstIp: Uint8Array;
+  srcPort: number;
+  dstPort: number;
+}
+
+/**
+ * Builds skt_netif_ipv6_udp_frame_populate's frames. The headers and the pattern
+ * never change, so they are written once; build() writes the packet number and
+ * the checksum, adjusting a precomputed sum for the 4 changing bytes.
+ */
+export class FrameBuilder {
+  readonly frame = new FrameBuffer();
+  readonly length: number;
+  readonly #udpLen: number;
+  /** one's complement sum of everything but the packet number and the checksum field */
+  readonly #baseSum: number;
+
+  constructor(ep: FrameEndpoints, payloadLen = PAYLOAD_LEN) {
+    const { bytes, view } = this.frame;
+    this.length = HDR_LEN + payloadLen;
+    this.#udpLen = UDP_HDR_LEN + payloadLen;
+    bytes.set(ep.dstMac, 0);
+    bytes.set(ep.srcMac, 6);
+    view.setUint16(OFF_ETHERTYPE, ETHERTYPE_IPV6);
+    // Upstream leaves the flow label bytes uninitialised (stack garbage); we send zeros.
+    view.setUint32(ETHER_HDR_LEN, IPV6_VERSION << 24);
+    view.setUint16(OFF_IP6_PLEN, this.#udpLen);
+    view.setUint8(OFF_IP6_NXT, IPPROTO_UDP);
+    view.setUint8(OFF_IP6_NXT + 1, IPV6_DEFHLIM);
+    bytes.set(ep.srcIp, OFF_IP6_SRC);
+    bytes.set(ep.dstIp, OFF_IP6_DST);
+    view.setUint16(OFF_UDP, ep.srcPort);
+    view.setUint16(OFF_UDP + 2, ep.dstPort);
+    view.setUint16(OFF_UDP_LEN, this.#udpLen);
+    for (let i = 0; i < payloadLen - 4; i++) bytes[OFF_PAYLOAD + 4 + i] = i & 0xff;
+    view.setUint32(OFF_PAYLOAD, 0, true);
+    this.#baseSum = ~udpChecksum(this.frame, this.#udpLen) & 0xffff;
+  }
+
+  /** Writes packet number n (host order, little-endian) and the checksum; returns the length. */
+  build(n: number): number {
+    const view = this.frame.view;
+    view.setUint32(OFF_PAYLOAD, n, true);
+    // the 4 bytes read as two network-order 16-bit words
+    const hi = ((n & 0xff) << 8) | ((n >>> 8) & 0xff);
+    const lo = (((n >>> 16) & 0xff) << 8) | (n >>> 24);
+    view.setUint16(OFF_UDP_SUM, ~add16(add16(this.#baseSum, hi), lo) & 0xffff);
+    return this.length;
+  }
+}
+
+/** Why a received frame was refused; `check` names upstream's failed assertion. */
+export class FrameCheckError extends Error {
+  override name = "FrameCheckError";
+  constructor(readonly check: FrameCheck, message: string) {
+    super(message);
+  }
+}
+
+export type FrameCheck =
+  | "truncated"
+  | "link-header-length"
+  | "ethertype"
+  | "ip-length"
+  | "next-header"
+  | "udp-length"
+  | "payload-too-long"
+  | "checksum";
+
+/**
+ * skt_netif_ipv6_udp_frame_process: checks a received frame of pktLen bytes held in
+ * frame, and returns the UDP data length. dataMax 0 means no limit.
+ */
+export function processFrame(
+  frame: FrameBuffer,
+  pktLen: number,
+  linkHeaderLength: number,
+  dataMax: number,
+): number {
+  if (linkHeaderLength !== ETHER_HDR_LEN) {
+    throw new FrameCheckError(
+      "link-header-length",
+      `link header length ${linkHeaderLength}, expected ${ETHER_HDR_LEN}`,
+    );
+  }
+  // Not in upstream, which reads whatever lies in the buffer: a frame too short
+  // for its headers is refused before they are read.
+  if (pktLen < HDR_LEN || pktLen > frame.bytes.length) {
+    throw new FrameCheckError("truncated", `frame of ${pktLen} bytes cannot hold its headers`);
+  }
+  const view = frame.view;
+  const etherType = view.getUint16(OFF_ETHERTYPE);
+  if (etherType !== ETHERTYPE_IPV6) {
+    throw new FrameCheckError(
+      "ethertype",
+      `ethertype 0x${etherType.toString(16)}, expected 0x86dd`,
+    );
+  }
+  const ipPayloadLen = view.getUint16(OFF_IP6_PLEN);
+  if (pktLen !== ETHER_HDR_LEN + IP6_HDR_LEN + ipPayloadLen) {
+    throw new FrameCheckError(
+      "ip-length",
+      `packet length ${pktLen} != 14 + 40 + IPv6 payload length ${ipPayloadLen}`,
+    );
+  }
+  const nextHeader = view.getUint8(OFF_IP6_NXT);
+  if (nextHeader !== IPPROTO_UDP) {
+    throw new FrameCheckError("next-header", `IPv6 next header ${nextHeader}, expected 17 (UDP)`);
+  }
+  const udpLen = view.getUint16(OFF_UDP_LEN);
+  const udpDataLen = udpLen - UDP_HDR_LEN;
+  if (udpDataLen !== pktLen - HDR_LEN) {
+    throw new FrameCheckError(
+      "udp-length",
+      `UDP data length ${udpDataLen} != packet length ${pktLen} - ${HDR_LEN}`,
+    );
+  }
+  if (dataMax !== 0 && udpDataLen > dataMax) {
+    throw new FrameCheckError("payload-too-long", `UDP data length ${udpDataLen} > ${dataMax}`);
+  }
+  if (!udpChecksumValid(frame, udpLen)) {
+    throw new FrameCheckError(
+      "checksum",
+      `UDP checksum 0x${view.getUint16(OFF_UDP_SUM).toString(16).padStart(4, "0")} does not verify`,
+    );
+  }
+  return udpDataLen;
+}
+
+/** The packet number of a frame (payload bytes 0-3, host order). */
+export function framePacketNumber(frame: FrameBuffer): number {
+  return frame.view.getUint32(OFF_PAYLOAD, true);
+}
