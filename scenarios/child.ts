@@ -4,7 +4,7 @@
  * first failing check) as one JSON line on stdout.
  */
 import { attachBackend, type BackendName } from "./backend.ts";
-import { type ChildMessage } from "./driver.ts";
+import type { ChildMessage } from "./driver.ts";
 import { GO_BYTE, READY_BYTE, writeStdoutSync } from "./children.ts";
 import { type Log, netifdirectXferIpv6 } from "./netifdirect.ts";
 import type { MpTest } from "./table.ts";

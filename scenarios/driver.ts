@@ -90,28 +90,35 @@ export type ChildCommandFactory = (
 ) => ChildCommand;
 
 /** The default: this CLI again, with the internal `child` subcommand. */
-export const cliChildCommand: ChildCommandFactory = (test, index, options, env) => ({
-  command: Deno.execPath(),
-  args: [
-    "run",
-    "--allow-all",
-    "--quiet",
-    new URL("../cli/main.ts", import.meta.url).pathname,
-    "child",
-    test.name,
-    String(index),
-    "--backend",
-    options.backend,
-    "--packets",
-    String(options.packets),
-    "--batch",
-    String(options.batch),
-    "--pace-us",
-    String(options.paceUs),
-    ...(options.verbose ? ["--verbose"] : []),
-  ],
-  env,
-});
+export function cliChildCommand(
+  test: MpTest,
+  index: number,
+  options: RunOptions,
+  env: Record<string, string>,
+): ChildCommand {
+  return {
+    command: Deno.execPath(),
+    args: [
+      "run",
+      "--allow-all",
+      "--quiet",
+      new URL("../cli/main.ts", import.meta.url).pathname,
+      "child",
+      test.name,
+      String(index),
+      "--backend",
+      options.backend,
+      "--packets",
+      String(options.packets),
+      "--batch",
+      String(options.batch),
+      "--pace-us",
+      String(options.paceUs),
+      ...(options.verbose ? ["--verbose"] : []),
+    ],
+    env,
+  };
+}
 
 export interface DriverDeps {
   log: Log;

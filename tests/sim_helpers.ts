@@ -4,6 +4,7 @@ import { ChannelAttr, NexusFlowFlags } from "../ffi/constants.ts";
 import { newRunId, SIM_DOMAIN_PREFIX, simRoot } from "../scenarios/backend.ts";
 import { FETH0_INET6_ADDR, FETH1_INET6_ADDR, inet6Pton } from "../scenarios/addresses.ts";
 import { FrameBuilder } from "../scenarios/frame.ts";
+import { FethFlags, fethSysctls } from "../scenarios/feth.ts";
 
 export const ip0 = inet6Pton(FETH0_INET6_ADDR);
 export const ip1 = inet6Pton(FETH1_INET6_ADDR);
@@ -22,6 +23,27 @@ export function simPair(knobs: Record<string, number> = {}, eventRing = false): 
   const shim = Shim.load("sim");
   const domain = `${simRoot()}/${SIM_DOMAIN_PREFIX}test-${newRunId()}`;
   shim.envCreate(domain);
+  try {
+    return openPair(shim, domain, knobs, eventRing);
+  } catch (e) {
+    shim.envDestroy(domain);
+    throw e;
+  }
+}
+
+/** The pair as netifdirecttxrx's init creates it: native, user access, low latency, llink. */
+const PAIR_FLAGS = FethFlags.native | FethFlags.userAccess | FethFlags.lowLatency | FethFlags.llink;
+
+function openPair(
+  shim: Shim,
+  domain: string,
+  knobs: Record<string, number>,
+  eventRing: boolean,
+): SimPair {
+  const { ints, strings } = fethSysctls(PAIR_FLAGS);
+  shim.sysctlSetInt("kern.skywalk.disable_nxctl_check", 1);
+  for (const [k, v] of ints) shim.sysctlSetInt(k, v);
+  for (const [k, v] of strings) shim.sysctlSetString(k, v);
   for (const [k, v] of Object.entries(knobs)) shim.sysctlSetInt(k, v);
   shim.ifnetCreate("feth0");
   shim.ifnetCreate("feth1");
@@ -30,7 +52,10 @@ export function simPair(knobs: Record<string, number> = {}, eventRing = false): 
     const nx = shim.ifnetNetifNexus(ifname);
     const ctl = shim.nexusControllerCreate();
     const port = ctl.flowAdd(nx, NexusFlowFlags.ipv6Ula, ours, peer);
-    const attrs = new Map([[ChannelAttr.userPacketPool, 1n], [ChannelAttr.nexusDefunctOk, 1n]]);
+    const attrs = new Map<number, bigint>([[ChannelAttr.userPacketPool, 1n], [
+      ChannelAttr.nexusDefunctOk,
+      1n,
+    ]]);
     if (eventRing) attrs.set(ChannelAttr.eventRing, 1n);
     return { ch: shim.channelCreate(nx, port, attrs), ctl };
   };

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# build_ffi.sh [--sanitize]: builds the shim (ffi/shim/common.c + one backend)
+# into ffi/build/libskt_<backend>.<so|dylib> and the C test ffi/build/sim_test.
+# --sanitize builds the same with ASan+UBSan into ffi/build/sanitize/.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+out=ffi/build
+san=()
+if [ "${1:-}" = "--sanitize" ]; then
+	out=ffi/build/sanitize
+	san=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+elif [ -n "${1:-}" ]; then
+	echo "usage: $0 [--sanitize]" >&2
+	exit 2
+fi
+
+cc=""
+for c in "${CC:-}" cc gcc clang; do
+	if [ -n "$c" ] && command -v "$c" >/dev/null 2>&1; then cc=$c; break; fi
+done
+if [ -z "$cc" ]; then
+	echo "build_ffi.sh: no C compiler found (install gcc or clang, or set CC)" >&2
+	exit 3
+fi
+
+if [ "$(uname -s)" = Darwin ]; then
+	ext=dylib; shared=(-dynamiclib); os=(-D_DARWIN_C_SOURCE); rpath='@loader_path'
+else
+	ext=so; shared=(-shared); os=(-D_GNU_SOURCE); rpath='$ORIGIN'
+fi
+cflags=(-std=c11 -O2 -g -fPIC -fvisibility=hidden -Wall -Wextra -Werror "${os[@]}" "${san[@]}")
+mkdir -p "$out"
+
+# sim backend: common.c + sim/*.c
+"$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"sim"' "${shared[@]}" \
+	-o "$out/libskt_sim.$ext" ffi/shim/common.c ffi/shim/sim/*.c -lpthread
+echo "built $out/libskt_sim.$ext"
+
+"$cc" "${cflags[@]}" -Iffi/shim -o "$out/sim_test" tests/c/sim_test.c \
+	-L"$out" -lskt_sim -Wl,-rpath,"$rpath" -lpthread
+echo "built $out/sim_test"
+
+# darwin backend (issue 5): the real Skywalk SPI from libsystem_kernel
+if [ "$(uname -s)" = Darwin ] && [ -f ffi/shim/darwin/backend.c ]; then
+	"$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"skywalk"' "${shared[@]}" \
+		-o "$out/libskt_skywalk.dylib" ffi/shim/common.c ffi/shim/darwin/*.c -lSystem
+	echo "built $out/libskt_skywalk.dylib"
+fi

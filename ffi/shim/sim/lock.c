@@ -1,0 +1,58 @@
+/*
+ * lock.c: a spinlock in the shared mapping, built from C11 atomics because
+ * process-shared pthread objects are not portable (macOS). Critical sections
+ * are a few hundred instructions, so spinning with sched_yield is enough.
+ * The holder's pid is recorded so that a lock left behind by a process that
+ * died inside a critical section can be taken over instead of hanging.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "sim.h"
+
+bool sim_pid_alive(int32_t pid)
+{
+	if (pid <= 0)
+		return false;
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+void sim_lock(sim_lock_t *l)
+{
+	uint32_t spins = 0;
+	for (;;) {
+		uint32_t expect = 0;
+		if (atomic_compare_exchange_weak_explicit(&l->word, &expect, 1,
+		    memory_order_acquire, memory_order_relaxed)) {
+			atomic_store_explicit(&l->pid, (int32_t)getpid(), memory_order_relaxed);
+			return;
+		}
+		if (++spins < 64)
+			continue;
+		sched_yield();
+		if ((spins & 0xffff) == 0) {
+			/* held for a long time: is the holder still there? */
+			int32_t pid = atomic_load_explicit(&l->pid, memory_order_relaxed);
+			if (pid > 0 && !sim_pid_alive(pid)) {
+				uint32_t held = 1;
+				atomic_compare_exchange_strong(&l->word, &held, 0);
+			}
+		}
+	}
+}
+
+void sim_unlock(sim_lock_t *l)
+{
+	atomic_store_explicit(&l->pid, 0, memory_order_relaxed);
+	atomic_store_explicit(&l->word, 0, memory_order_release);
+}
+
+_Noreturn void sim_abort(const char *what)
+{
+	fprintf(stderr, "skt sim: process killed for SPI misuse: %s\n", what);
+	abort();
+}

@@ -1,0 +1,214 @@
+/*
+ * txsync.c: os_channel_sync. TX runs the whole data path synchronously in
+ * the sender, as netif's low-latency push does (xnu-feth.md 5.1, 6): each
+ * packet of [khead, head) goes to the fake driver of the sender interface
+ * (count, expiry rule, tx_drops rule), then is copied into a packet of the
+ * peer channel whose flow matches the frame's IPv6 dst/src and attached to
+ * its next RX slot. Full RX ring or empty pool: dropped and counted, the
+ * sender is never throttled. The sender's packet returns to its own pool.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "sim.h"
+
+#define ETH_HLEN 14
+#define FRAME_MIN 54           /* Ethernet + IPv6 header */
+#define IP6_SRC 22
+#define IP6_DST 38
+
+/* peer channel whose flow matches (local == dst, remote == src), or -1;
+ * *gen identifies that opening of the record, rechecked under its lock */
+static int flow_lookup(int peer, const uint8_t *frame, uint32_t *gen)
+{
+	for (int i = 0; i < SIM_MAX_CHAN; i++) {
+		struct sim_chan *sc = &g_sim.hdr->chans[i];
+		if (atomic_load_explicit(&sc->state, memory_order_acquire) == CS_OPEN &&
+		    sc->ifidx == peer && !atomic_load(&sc->defunct) &&
+		    memcmp(sc->laddr, frame + IP6_DST, 16) == 0 &&
+		    memcmp(sc->raddr, frame + IP6_SRC, 16) == 0) {
+			*gen = sc->gen;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* copy into the peer channel's pool and publish on its RX ring */
+static void deliver(struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask)
+{
+	int peer = atomic_load(&ifp->peer);
+	const uint8_t *frame = sim_pkt_data(p) + p->b.doff;
+	uint32_t len = p->len;
+	int t = -1;
+	uint32_t gen = 0;
+	if (peer >= 0 && len >= FRAME_MIN && frame[12] == 0x86 && frame[13] == 0xdd)
+		t = flow_lookup(peer, frame, &gen);
+	if (t < 0) {
+		sim_stat(ifp, SKT_STAT_DROP_NO_FLOW, 1);
+		return;
+	}
+	struct sim_chan *sc = &g_sim.hdr->chans[t];
+	struct sim_chan_area *ca = sim_area(t);
+	struct sim_ringh *rh = &ca->rxh;
+	sim_lock(&sc->rxlock);
+	if (atomic_load(&sc->state) != CS_OPEN || sc->gen != gen) {   /* closed or reopened meanwhile */
+		sim_unlock(&sc->rxlock);
+		sim_stat(ifp, SKT_STAT_DROP_NO_FLOW, 1);
+		return;
+	}
+	uint32_t kt = atomic_load_explicit(&rh->ktail, memory_order_relaxed);
+	uint32_t kh = atomic_load_explicit(&rh->khead, memory_order_acquire);
+	if (kt - kh >= SIM_RX_SLOTS) {
+		sim_unlock(&sc->rxlock);
+		sim_stat(ifp, SKT_STAT_DROP_RX_RING_FULL, 1);
+		return;
+	}
+	struct sim_pkt *q = sim_pool_alloc(ca);
+	if (q == NULL || len > q->b.dlim) {
+		if (q)
+			sim_pool_free(ca, q);
+		sim_unlock(&sc->rxlock);
+		sim_stat(ifp, SKT_STAT_DROP_NOMEM, 1);
+		return;
+	}
+	uint8_t *dst = sim_pkt_data(q);
+	memcpy(dst, frame, len);
+	q->b.doff = 0;
+	q->b.dlen = q->len = len;
+	q->l2len = ETH_HLEN;
+	q->flags = PF_FINALIZED | (p->flags & (PF_PKTID | PF_EXPIRE));
+	q->pktid = p->pktid;
+	q->expire = p->expire;
+	q->state = PS_RXSLOT;
+	uint64_t n = atomic_fetch_add(&ifp->stats[SKT_STAT_TX_DELIVERED], 1) + 1;
+	int64_t cf = sim_sc(SC_SIM_CORRUPT_FRAME), co = sim_sc(SC_SIM_CORRUPT_OFFSET);
+	if (cf > 0 && n == (uint64_t)cf && co >= 0 && (uint64_t)co < len)
+		dst[co] ^= 0xff;        /* test knob: a bad frame for the receiver to catch */
+	ca->rxs[kt % SIM_RX_SLOTS] = sim_off(q);
+	atomic_store_explicit(&rh->ktail, kt + 1, memory_order_release);
+	sim_unlock(&sc->rxlock);
+	*ring_mask |= 1u << t;
+}
+
+static void post_expired(struct sim_ifnet *ifp, int chan, struct sim_pkt *p, uint64_t now, bool dropped)
+{
+	os_channel_event_packet_transmit_expired_t ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.packet_id = p->pktid;
+	ev.packet_tx_expiration_deadline = p->expire;
+	ev.packet_tx_expiration_timestamp = now;
+	ev.packet_tx_expiration_status = sim_sc(SC_SIM_EXPIRED_WRONG_STATUS) ?
+	    CHANNEL_EVENT_PKT_TRANSMIT_EXPIRED_ERR_NOT_EXPIRED : dropped ?
+	    CHANNEL_EVENT_PKT_TRANSMIT_EXPIRED_ERR_EXPIRED_DROPPED :
+	    CHANNEL_EVENT_PKT_TRANSMIT_EXPIRED_ERR_EXPIRED_NOT_DROPPED;
+	ev.packet_tx_expiration_origin = 2;   /* driver */
+	sim_event_post(ifp, chan, CHANNEL_EVENT_PACKET_TRANSMIT_EXPIRED, &ev, sizeof(ev));
+}
+
+static void post_status(struct sim_ifnet *ifp, int chan, struct sim_pkt *p)
+{
+	os_channel_event_packet_transmit_status_t ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.packet_id = p->pktid;
+	ev.packet_status = CHANNEL_EVENT_PKT_TRANSMIT_STATUS_ERR_RETRY_FAILED;
+	sim_event_post(ifp, chan, CHANNEL_EVENT_PACKET_TRANSMIT_STATUS, &ev, sizeof(ev));
+}
+
+/* the fake driver (if_fake.c feth_nx_tx_queue_deliver_pkt_chain) for one packet */
+static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask)
+{
+	sim_stat(ifp, SKT_STAT_TX_PACKETS, 1);
+	enum { NONE, EXP_DROP, EXP_NOTIFY } exp = NONE;
+	uint64_t now = 0;
+	bool rate_drop = false;
+
+	sim_lock(&ifp->drvlock);
+	uint32_t count = ++ifp->tx_count;
+	if (ifp->exp_policy != 0 && (p->flags & PF_EXPIRE)) {
+		now = plat_mach_absolute_time();
+		if ((int64_t)(p->expire - now) < 0) {        /* strictly before now */
+			uint8_t act = ifp->exp_policy == 1 ? PACKET_EXPIRY_ACTION_DROP :
+			    ifp->exp_policy == 2 ? PACKET_EXPIRY_ACTION_NOTIFY : p->exp_action;
+			exp = (act & PACKET_EXPIRY_ACTION_DROP) ? EXP_DROP :
+			    (act & PACKET_EXPIRY_ACTION_NOTIFY) ? EXP_NOTIFY : NONE;
+		}
+	}
+	if (exp != EXP_DROP && ifp->tx_drops != 0 && count == (uint64_t)ifp->tx_drops)
+		rate_drop = true;
+	if (exp == EXP_DROP || rate_drop)
+		ifp->tx_count = 0;                            /* any drop restarts the count */
+	sim_unlock(&ifp->drvlock);
+
+	/* events need the packet id; they go to the sender's own channel */
+	bool has_id = (p->flags & PF_PKTID) != 0;
+	if (exp != NONE && has_id)
+		post_expired(ifp, ch->idx, p, now, exp == EXP_DROP);
+	if (exp == EXP_DROP) {
+		sim_stat(ifp, SKT_STAT_DROP_EXPIRED, 1);
+		return;
+	}
+	if (rate_drop) {
+		sim_stat(ifp, SKT_STAT_DROP_TX_RATE, 1);
+		if (has_id && !sim_sc(SC_SIM_DROP_WITHOUT_EVENT))
+			post_status(ifp, ch->idx, p);
+		return;
+	}
+	deliver(ifp, p, ring_mask);
+}
+
+/* ring a channel's doorbell only if its owner sleeps in kevent; the fence
+ * pairs with the one in kevent after `waiting` is raised (no lost wakeup) */
+static void notify(uint32_t mask)
+{
+	if (mask == 0)
+		return;
+	atomic_thread_fence(memory_order_seq_cst);
+	for (int i = 0; i < SIM_MAX_CHAN; i++)
+		if ((mask & (1u << i)) && atomic_load(&g_sim.hdr->chans[i].waiting) > 0)
+			sim_door_ring(i);
+}
+
+int sim_tx_sync(struct channel *ch)
+{
+	struct sim_chan_area *ca = ch->ca;
+	struct sim_ringh *h = &ca->txh;
+	struct sim_ifnet *ifp = &g_sim.hdr->ifs[ch->sc->ifidx];
+	uint32_t kh = atomic_load_explicit(&h->khead, memory_order_relaxed), head = h->head;
+	uint32_t mask = 0;
+	if (head - kh > SIM_TX_SLOTS)
+		sim_abort("TX sync: head outside [khead, tail]");
+	for (uint32_t c = kh; c != head; c++) {
+		uint32_t *s = &ca->txs[c % SIM_TX_SLOTS];
+		if (*s == 0)
+			continue;            /* advanced without a packet: nothing to send */
+		struct sim_pkt *p = sim_ptr(*s);
+		*s = 0;
+		p->state = PS_USER;
+		if (p->len != 0)         /* zero-length packets are dropped by netif */
+			driver_tx(ch, ifp, p, &mask);
+		sim_pool_free(ca, p);
+	}
+	atomic_store_explicit(&h->khead, head, memory_order_relaxed);
+	h->tail = head + SIM_TX_SLOTS;   /* TX completes inline: every slot is free again */
+	if (sim_event_pending(ch))
+		mask |= 1u << ch->idx;
+	notify(mask);
+	return 0;
+}
+
+int os_channel_sync(channel_t ch, sync_mode_t mode)
+{
+	if (ch == NULL || (mode != CHANNEL_SYNC_TX && mode != CHANNEL_SYNC_RX))
+		return EINVAL;            /* bad mode: returned directly, as libsyscall does */
+	if (atomic_load(&ch->sc->defunct)) {
+		errno = ENXIO;
+		return -1;
+	}
+	if (mode == CHANNEL_SYNC_TX)
+		sim_tx_sync(ch);
+	else
+		sim_rx_sync(ch);
+	sim_adv_tick();
+	return 0;
+}

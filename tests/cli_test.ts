@@ -1,0 +1,81 @@
+/**
+ * The command line end to end: netifdirecttxrx on the sim through two child
+ * processes, a corrupted frame that must fail, listing, and usage errors.
+ */
+import { assert, assertEquals, assertMatch } from "@std/assert";
+
+const main = new URL("../cli/main.ts", import.meta.url).pathname;
+
+async function skt(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", main, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("cli: netifdirecttxrx passes on sim with both children's receive lines", async () => {
+  const r = await skt("run", "netifdirecttxrx", "--backend", "sim");
+  assertEquals(r.code, 0, r.stderr);
+  assertMatch(
+    r.stdout,
+    /^netifdirecttxrx sim PASS \d+\.\d\ds child 0 sent \d+ received \d+, child 1 sent \d+ received \d+, drops \d+\n$/,
+  );
+  for (const child of [0, 1]) {
+    assertMatch(
+      r.stderr,
+      new RegExp(`child ${child}: RX child ${child}: received \\d+ \\(of 20000\\) \\d+\\.\\d\\d%`),
+    );
+  }
+  // a child's loop ends when its TX or its RX completes: one of the two did
+  assertMatch(r.stderr, /TX child \d: completed 20000|RX child \d: received 20000 \(of 20000\)/);
+});
+
+Deno.test("cli: a frame corrupted on the wire fails the run, naming the frame", async () => {
+  const r = await skt(
+    "run",
+    "netifdirecttxrx",
+    "--backend",
+    "sim",
+    "--sim-knob",
+    "debug.sim.corrupt_frame=100",
+  );
+  assertEquals(r.code, 1, r.stderr);
+  assertMatch(r.stdout, /netifdirecttxrx sim FAIL/);
+  assertMatch(
+    r.stdout,
+    /frame #\d+ received by child \d \(expected packet #\d+ carrying packet number \d+\) failed the checksum check/,
+  );
+});
+
+Deno.test("cli: list shows every test and whether it runs here", async () => {
+  const r = await skt("list", "--backend", "sim");
+  assertEquals(r.code, 0, r.stderr);
+  assertMatch(r.stdout, /^netifdirecttxrx +netif direct send receive test \(runs on sim\)$/m);
+  assertEquals(r.stdout.trim().split("\n").length, 7);
+  assertMatch(r.stdout, /netifdirectifadvenable .*declared but not registered upstream/);
+});
+
+Deno.test("cli: an unknown test exits 2 with one line naming close names", async () => {
+  const r = await skt("run", "netifdirecttxr");
+  assertEquals(r.code, 2);
+  assertEquals(r.stdout, "");
+  assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assertMatch(r.stderr, /unknown test "netifdirecttxr"; did you mean netifdirecttxrx/);
+});
+
+Deno.test("cli: a bad number is a usage error", async () => {
+  const r = await skt("run", "netifdirecttxrx", "--packets", "zero");
+  assertEquals(r.code, 2);
+  assert(!r.stderr.includes("    at "), r.stderr);
+});
+
+Deno.test("cli: the skywalk backend off macOS is skipped with its reason, exit 4", {
+  ignore: Deno.build.os === "darwin",
+}, async () => {
+  const r = await skt("run", "netifdirecttxrx", "--backend", "skywalk");
+  assertEquals(r.code, 4, r.stderr);
+  assertMatch(r.stdout, /netifdirecttxrx skywalk SKIP .*needs macOS/);
+});
