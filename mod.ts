@@ -3,10 +3,15 @@
  *
  * @example
  * ```ts
- * import { listTests, runTest } from "./mod.ts";
+ * import { exitStatus, listTests, runTest, sweep, toJUnitXml, totalsLine } from "./mod.ts";
  * for (const t of listTests()) console.log(t.name);
  * const record = await runTest("netifdirecttxrx", { backend: "sim" });
  * console.log(record.verdict, record.children.map((c) => c.result?.received));
+ *
+ * // every txrx variant three times, then a JUnit report for CI
+ * const records = await sweep({ filters: ["netifdirecttxrx*"], repeat: 3, packets: 2000 });
+ * await Deno.writeTextFile("junit.xml", toJUnitXml(records));
+ * console.log(totalsLine(records), "exit status", exitStatus(records));
  * ```
  * @module
  */
@@ -19,10 +24,19 @@ import {
 } from "./scenarios/driver.ts";
 import { UsageError } from "./ffi/errors.ts";
 import { logFor, setupLogging } from "./cli/log.ts";
+import type { RunRecord } from "./scenarios/record.ts";
+import { runSweep, selectTests } from "./scenarios/sweep.ts";
 
 export type { ChildReport, RunOptions, TestRecord, Verdict } from "./scenarios/driver.ts";
 export type { ChildResult } from "./scenarios/netifdirect.ts";
 export type { BackendName } from "./scenarios/backend.ts";
+export type { EventCounts, RunRecord } from "./scenarios/record.ts";
+export { RUN_RECORD_SCHEMA, totalsLine } from "./scenarios/record.ts";
+export { exitStatus } from "./cli/report.ts";
+export { toJsonLines } from "./cli/reports/jsonl.ts";
+export { toJUnitXml } from "./cli/reports/junit.ts";
+export { toKtap } from "./cli/reports/ktap.ts";
+export { summaryTable } from "./cli/reports/table.ts";
 export {
   EnvironmentError,
   ExitCode,
@@ -65,4 +79,40 @@ export async function runTest(
     log: logFor("driver"),
     writeLine,
   });
+}
+
+/** Options of {@link sweep}: those of {@link runTest}, plus what to run and how often. */
+export interface SweepOptions extends Partial<RunOptions> {
+  /** globs over test names (`*`, `?`, `[...]`); every test when absent or empty */
+  filters?: readonly string[];
+  /** runs of each selected test (default 1) */
+  repeat?: number;
+  /** stop after the first failed run */
+  failFast?: boolean;
+  /** aborting stops the sweep before its next run */
+  signal?: AbortSignal;
+  /** called as each run finishes */
+  onRecord?: (record: RunRecord) => void;
+  /** every log line of the runs as it is written; by default nothing is printed */
+  onLog?: (line: string) => void;
+}
+
+/**
+ * Runs the selected tests `repeat` times each, round by round in the table's
+ * order, and resolves to one record per run (the records `skt sweep --json`
+ * writes). A failing run never rejects; a filter that matches no test, or a
+ * bad `repeat`, rejects with a UsageError before anything runs. A failed
+ * run's log lines are kept in its record's `log`.
+ */
+export async function sweep(options: SweepOptions = {}): Promise<RunRecord[]> {
+  const { filters = [], repeat = 1, failFast = false, signal, onRecord, onLog, ...run } = options;
+  if (!Number.isInteger(repeat) || repeat < 1) {
+    throw new UsageError(`repeat must be a positive integer, got ${repeat}`);
+  }
+  const tests = selectTests(filters);
+  const outcome = await runSweep(
+    { tests, repeat, failFast, run: { ...DEFAULT_OPTIONS, ...run }, signal },
+    { onRecord, onLog },
+  );
+  return outcome.records;
 }

@@ -3,13 +3,14 @@
  *
  *   skt list [--backend B]
  *   skt run NAME... [--backend sim|skywalk] [--packets N] [--batch N] [--timeout S] [--verbose]
+ *   skt sweep [--filter GLOB]... [--repeat N] [--fail-fast] [--json FILE|-] [--junit FILE] [--tap]
  *   skt child NAME INDEX ...   (internal: how the driver starts each child)
  *
  * Exit status: 0 pass, 1 fail, 2 usage error, 3 environment error, 4 nothing ran.
  */
 import { argument, command, constant, option } from "@optique/core/primitives";
 import { object, or } from "@optique/core/constructs";
-import { multiple, withDefault } from "@optique/core/modifiers";
+import { multiple, optional, withDefault } from "@optique/core/modifiers";
 import type { InferValue } from "@optique/core/parser";
 import { choice, integer, string } from "@optique/core/valueparser";
 import { run } from "@optique/run";
@@ -20,6 +21,7 @@ import { logFor, printError, setupLogging } from "./log.ts";
 import { listCommand } from "./list.ts";
 import { runCommand } from "./run.ts";
 import { childCommand } from "./child.ts";
+import { sweepCommand } from "./sweep.ts";
 import { MAX_PACKETS, RING_TX_SLOTS } from "./limits.ts";
 
 const backendOption = withDefault(
@@ -67,6 +69,54 @@ const parser = or(
     { description: [{ type: "text", text: "Run one or more tests by name" }] },
   ),
   command(
+    "sweep",
+    object({
+      cmd: constant("sweep" as const),
+      filters: multiple(
+        option("--filter", string({ metavar: "GLOB" }), {
+          description: [{
+            type: "text",
+            text: "tests whose name matches (repeatable; all by default)",
+          }],
+        }),
+      ),
+      repeat: withDefault(
+        option("--repeat", integer({ min: 1, max: 100_000, metavar: "N" }), {
+          description: [{ type: "text", text: "runs of each test (default 1)" }],
+        }),
+        1,
+      ),
+      backend: backendOption,
+      packets: packetsOption,
+      batch: batchOption,
+      timeout: withDefault(
+        option("--timeout", integer({ min: 1, max: 86_400, metavar: "SECONDS" })),
+        DEFAULT_OPTIONS.timeoutSec,
+      ),
+      paceUs: paceOption,
+      verbose: verboseOption,
+      failFast: option("--fail-fast", {
+        description: [{ type: "text", text: "stop after the first failed run" }],
+      }),
+      json: optional(option("--json", string({ metavar: "FILE|-" }), {
+        description: [{ type: "text", text: "JSON Lines, one record per run (- for stdout)" }],
+      })),
+      junit: optional(option("--junit", string({ metavar: "FILE" }), {
+        description: [{ type: "text", text: "JUnit XML, one testcase per run" }],
+      })),
+      tap: option("--tap", {
+        description: [{ type: "text", text: "print KTAP on stdout" }],
+      }),
+      knobs: multiple(option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true })),
+    }),
+    {
+      description: [{
+        type: "text",
+        text: "Run the selected tests N times each and report (table, JSON Lines, JUnit, KTAP)",
+      }],
+    },
+  ),
+  command(
     "child",
     object({
       cmd: constant("child" as const),
@@ -100,6 +150,8 @@ async function main(args: string[]): Promise<number> {
       return await runCommand(parsed, logFor("driver"));
     case "child":
       return await childCommand(parsed, logFor("child"));
+    case "sweep":
+      return await sweepCommand(parsed);
   }
 }
 

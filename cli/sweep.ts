@@ -1,0 +1,204 @@
+/**
+ * `skt sweep`: the selected tests N times each, progress on stderr, reports
+ * (JSON Lines, JUnit XML, KTAP) where asked, a summary table, and always, as
+ * the last line on stdout, "N passed, N failed, N skipped".
+ */
+import { resolve } from "node:path";
+import type { BackendName } from "../scenarios/backend.ts";
+import type { RunOptions } from "../scenarios/driver.ts";
+import { runLabel, type RunRecord, totalsLine } from "../scenarios/record.ts";
+import { runSweep, selectTests, type SweepOutcome } from "../scenarios/sweep.ts";
+import { EnvironmentError, UsageError } from "../ffi/errors.ts";
+import { parseKnobs } from "./run.ts";
+import { exitStatus } from "./report.ts";
+import { jsonLine } from "./reports/jsonl.ts";
+import { toJUnitXml } from "./reports/junit.ts";
+import { toKtap } from "./reports/ktap.ts";
+import { summaryTable } from "./reports/table.ts";
+import { Progress } from "./reports/progress.ts";
+
+export interface SweepArgs {
+  filters: readonly string[];
+  repeat: number;
+  backend: BackendName;
+  packets: number;
+  batch: number;
+  timeout: number;
+  paceUs: number;
+  verbose: boolean;
+  failFast: boolean;
+  /** a file, or "-" for stdout */
+  json?: string;
+  junit?: string;
+  tap: boolean;
+  knobs: readonly string[];
+}
+
+const encoder = new TextEncoder();
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  let off = 0;
+  while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a report file cannot be written, in a few words. */
+function whyUnwritable(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "its folder does not exist";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (e instanceof Deno.errors.IsADirectory) return "it is a folder";
+  return (e as Error)?.message ?? String(e);
+}
+
+/**
+ * Opens a report file before anything runs, so that a typo in its path costs
+ * a usage error rather than a whole sweep's results.
+ */
+function openReport(flag: string, path: string, truncate: boolean): Deno.FsFile {
+  try {
+    return Deno.openSync(path, { write: true, create: true, truncate });
+  } catch (e) {
+    throw new UsageError(`cannot write the ${flag} report to "${path}": ${whyUnwritable(e)}`);
+  }
+}
+
+/** Stops the sweep after the current run on SIGINT/SIGTERM (the driver handles the run). */
+function watchStopSignals(
+  controller: AbortController,
+): { signal: () => Deno.Signal | null; stop(): void } {
+  let caught: Deno.Signal | null = null;
+  if (Deno.build.os === "windows") return { signal: () => caught, stop: () => {} };
+  const removers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
+    const handler = () => {
+      caught ??= sig;
+      controller.abort(sig);
+    };
+    Deno.addSignalListener(sig, handler);
+    return () => Deno.removeSignalListener(sig, handler);
+  });
+  return { signal: () => caught, stop: () => removers.forEach((r) => r()) };
+}
+
+function stopNote(
+  outcome: SweepOutcome | null,
+  ran: number,
+  planned: number,
+  signal: string | null,
+) {
+  if (ran === planned) return [];
+  if (outcome?.stoppedBy === "fail-fast") {
+    return [`stopped after the first failure (--fail-fast): ${ran} of ${planned} runs ran`];
+  }
+  return [`interrupted${signal ? ` by ${signal}` : ""}: ${ran} of ${planned} runs ran`];
+}
+
+export async function sweepCommand(args: SweepArgs): Promise<number> {
+  // everything that can be refused is refused before the first run
+  const tests = selectTests(args.filters);
+  const knobs = parseKnobs(args.knobs);
+  const jsonToStdout = args.json === "-";
+  if (jsonToStdout && args.tap) {
+    throw new UsageError("--json - and --tap both write to stdout; give --json a file name");
+  }
+  if (args.json && args.junit && !jsonToStdout && resolve(args.json) === resolve(args.junit)) {
+    throw new UsageError(`--json and --junit both name "${args.json}"`);
+  }
+  const junitExisted = args.junit !== undefined && exists(args.junit);
+  if (args.junit) openReport("--junit", args.junit, false).close();
+  let jsonFile: Deno.FsFile | null = null;
+  try {
+    if (args.json && !jsonToStdout) jsonFile = openReport("--json", args.json, true);
+  } catch (e) {
+    // leave no empty file behind from the --junit check
+    if (args.junit && !junitExisted) Deno.removeSync(args.junit);
+    throw e;
+  }
+
+  const run: RunOptions = {
+    backend: args.backend,
+    packets: args.packets,
+    batch: args.batch,
+    timeoutSec: args.timeout,
+    paceUs: args.paceUs,
+    verbose: args.verbose,
+    knobs,
+  };
+  const planned = tests.length * args.repeat;
+  const tty = Deno.stderr.isTerminal();
+  const progress = new Progress({
+    total: planned,
+    tty,
+    color: tty && !Deno.noColor,
+    write: (text) => writeAll(Deno.stderr, text),
+    columns: () => {
+      try {
+        return Deno.consoleSize().columns;
+      } catch {
+        return 0;
+      }
+    },
+  });
+  const controller = new AbortController();
+  const signals = watchStopSignals(controller);
+  const records: RunRecord[] = [];
+  let outcome: SweepOutcome | null = null;
+  try {
+    outcome = await runSweep(
+      { tests, repeat: args.repeat, failFast: args.failFast, run, signal: controller.signal },
+      {
+        onStart: (p, i) => progress.start({ test: p.test.name, iteration: p.iteration }, i),
+        onRecord: (record, i) => {
+          records.push(record);
+          progress.finish(record, i);
+          // --verbose has shown the log already
+          if (record.log && !args.verbose) {
+            progress.print([`--- log of ${runLabel(record)} ---`, ...record.log, "---"]);
+          }
+          if (jsonFile) writeAll(jsonFile, jsonLine(record));
+          if (jsonToStdout) progress.around(() => writeAll(Deno.stdout, jsonLine(record)));
+        },
+        onLog: args.verbose ? (line) => progress.print([line]) : undefined,
+      },
+    );
+  } finally {
+    progress.close();
+    signals.stop();
+    jsonFile?.close();
+    // written even when the sweep broke off with an error: the runs so far are results
+    if (args.junit) writeJUnit(args.junit, records);
+  }
+
+  const note = stopNote(outcome, records.length, planned, signals.signal());
+  const table = records.length ? summaryTable(records) : [];
+  if (args.tap) {
+    writeAll(Deno.stdout, toKtap(records, [...table, ...note]));
+  } else {
+    const lines = [...table, ...note].map((l) => l + "\n").join("");
+    // with --json -, stdout is for the records (and the last line) only
+    writeAll(jsonToStdout ? Deno.stderr : Deno.stdout, lines);
+  }
+  writeAll(Deno.stdout, totalsLine(records) + "\n");
+
+  const caught = signals.signal();
+  if (caught && !records.some((r) => r.interrupted)) return caught === "SIGINT" ? 130 : 143;
+  return exitStatus(records);
+}
+
+function writeJUnit(path: string, records: readonly RunRecord[]): void {
+  try {
+    Deno.writeTextFileSync(path, toJUnitXml(records));
+  } catch (e) {
+    throw new EnvironmentError(
+      `could not write the --junit report to "${path}": ${whyUnwritable(e)}`,
+    );
+  }
+}
