@@ -1096,6 +1096,29 @@ static void t_event_ring_full(void)
 	domain_end();
 }
 
+/* a slot is reclaimed by os_channel_event_free, not when the event is taken */
+static void t_event_slot_reclaim(void)
+{
+	CHECK_OK(domain_new());
+	CHECK_OK(sysctl_int("net.link.fake.tx_drops", 1));
+	struct pair p;
+	CHECK_OK(pair_open(&p, "feth0", "feth1", 1));
+	int kq = skt_kqueue();
+	knote_channel_events(kq, &p.s[0], NOTE_CHANNEL_EVENT);
+	uint32_t seq = 0, out3[3];
+	CHECK_EQ(send_batch(&p.s[0], 32, &seq, NULL), 32);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_EV_SENT), 32);
+	CHECK_OK(skt_channel_get_next_event_handle(p.s[0].ch, out3));   /* taken, not freed */
+	CHECK_EQ(send_batch(&p.s[0], 1, &seq, NULL), 1);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_EV_DROP), 1);                 /* still full */
+	CHECK_OK(skt_channel_event_free(p.s[0].ch, out3[0]));
+	CHECK_EQ(send_batch(&p.s[0], 1, &seq, NULL), 1);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_EV_SENT), 33);
+	skt_kqueue_close(kq);
+	pair_close(&p);
+	domain_end();
+}
+
 /* waits up to ms for NOTE_IF_ADV_UPD; returns the count and the first arrival time */
 static int wait_adv(int kq, int ms, uint64_t *first_ns, struct side *s)
 {
@@ -1350,6 +1373,7 @@ int main(void)
 	run("tx_drops=100: 10 transmit-status events", t_tx_drops_events);
 	run("expiry policies and events", t_expiry);
 	run("event ring full at 32", t_event_ring_full);
+	run("event ring slot reclaimed at os_channel_event_free", t_event_slot_reclaim);
 	run("interface advisory enable/disable", t_advisory);
 	run("mach time and timebase", t_mach_time);
 	run("device pools: global (txrx)", t_pool_global);
