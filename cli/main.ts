@@ -3,13 +3,14 @@
  *
  *   skt list [--backend B]
  *   skt run NAME... [--backend sim|skywalk] [--packets N] [--batch N] [--timeout S] [--verbose]
+ *           [--sim-timebase NUMER/DENOM]
  *   skt child NAME INDEX ...   (internal: how the driver starts each child)
  *
  * Exit status: 0 pass, 1 fail, 2 usage error, 3 environment error, 4 nothing ran.
  */
 import { argument, command, constant, option } from "@optique/core/primitives";
 import { object, or } from "@optique/core/constructs";
-import { multiple, withDefault } from "@optique/core/modifiers";
+import { multiple, optional, withDefault } from "@optique/core/modifiers";
 import type { InferValue } from "@optique/core/parser";
 import { choice, integer, string } from "@optique/core/valueparser";
 import { run } from "@optique/run";
@@ -63,6 +64,14 @@ const parser = or(
       paceUs: paceOption,
       verbose: verboseOption,
       knobs: multiple(option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true })),
+      timebase: optional(
+        option("--sim-timebase", string({ metavar: "NUMER/DENOM" }), {
+          description: [{
+            type: "text",
+            text: "sim only: the mach timebase, 125/3 (Apple silicon, the default) or 1/1 (Intel)",
+          }],
+        }),
+      ),
     }),
     { description: [{ type: "text", text: "Run one or more tests by name" }] },
   ),
