@@ -26,7 +26,7 @@ export function listCommand(backend: BackendName): number {
       ? ""
       : " [declared upstream but never run there: not in BATS_TESTS]";
     console.log(`${t.name.padEnd(width)}  ${t.description}${note} (${status})`);
-    if (backend === "sim") console.log(`${" ".repeat(width + 2)}sim: ${t.simNote}`);
+    if (backend === "sim" && t.simNote) console.log(`${" ".repeat(width + 2)}sim: ${t.simNote}`);
   }
   return 0;
 }

@@ -25,7 +25,7 @@ export interface MpTest {
   /** false for the two that upstream declares but never registers in BATS_TESTS */
   upstreamRegistered: boolean;
   /** where the sim's behaviour for this test differs from the kernel's, in one line */
-  simNote: string;
+  simNote?: string;
 }
 
 const NETIFDIRECT_FEATURES = SkFeature.skywalk | SkFeature.nexusNetif | SkFeature.devOrDebug;
