@@ -200,6 +200,8 @@ struct send_opts {
 	const uint8_t *dst;      /* override the frame's IPv6 dst */
 	int64_t expire_delta;    /* mach ticks relative to now; 0 = none */
 	int no_sync;             /* queue and advance only */
+	int set_action;          /* set expiry action `action` on each packet */
+	uint32_t action;
 };
 
 static void pktid_for(uint8_t id[16], uint32_t seq)
@@ -232,6 +234,8 @@ static int send_batch(struct side *s, int n, uint32_t *seq, const struct send_op
 		if (o && o->expire_delta)
 			skt_packet_set_expire_time(s->ch, (uint32_t)pkt,
 			    (uint64_t)((int64_t)skt_mach_absolute_time() + o->expire_delta));
+		if (o && o->set_action)
+			skt_packet_set_expiry_action(s->ch, (uint32_t)pkt, o->action);
 		int r = skt_packet_finalize(s->ch, (uint32_t)pkt);
 		if (r < 0)
 			return r;
@@ -1069,6 +1073,46 @@ static void t_expiry(void)
 	domain_end();
 }
 
+/* policy 3 (IFF_TX_EXP_POLICY_METADATA): the action comes from the packet,
+ * carried across the copy into the device pool */
+static void t_expiry_metadata(void)
+{
+	CHECK_OK(domain_new());
+	CHECK_OK(sysctl_int("net.link.fake.tx_exp_policy", 3));
+	struct pair p;
+	CHECK_OK(pair_open(&p, "feth0", "feth1", 1));
+	int kq = skt_kqueue();
+	knote_channel_events(kq, &p.s[0], NOTE_CHANNEL_EVENT);
+	uint32_t seq = 0;
+	struct send_opts drop = { .expire_delta = -1000, .set_action = 1, .action = PACKET_EXPIRY_ACTION_DROP },
+	    notify = { .expire_delta = -1000, .set_action = 1, .action = PACKET_EXPIRY_ACTION_NOTIFY },
+	    none = { .expire_delta = -1000 };
+	CHECK_EQ(send_batch(&p.s[0], 2, &seq, &drop), 2);
+	CHECK_EQ(send_batch(&p.s[0], 3, &seq, &notify), 3);
+	CHECK_EQ(send_batch(&p.s[0], 4, &seq, &none), 4);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_DROP_EXPIRED), 2);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_TX_DELIVERED), 7);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_EV_SENT), 5);
+	struct evrec e;
+	os_channel_event_packet_transmit_expired_t x;
+	for (int i = 0; i < 5; i++) {
+		CHECK_EQ(pop_event(&p.s[0], &e), 1);
+		memcpy(&x, e.data, sizeof(x));
+		CHECK_EQ(x.packet_id.pktid_sequence_number, i);
+		CHECK_EQ(x.packet_tx_expiration_status, i < 2 ?
+		    CHANNEL_EVENT_PKT_TRANSMIT_EXPIRED_ERR_EXPIRED_DROPPED :
+		    CHANNEL_EVENT_PKT_TRANSMIT_EXPIRED_ERR_EXPIRED_NOT_DROPPED);
+	}
+	CHECK_EQ(pop_event(&p.s[0], &e), 0);
+	uint32_t got[16];
+	CHECK_EQ(recv_all(&p.s[1], got, 16), 7);
+	CHECK_EQ(got[0], 2);
+	skt_kqueue_close(kq);
+	pair_close(&p);
+	CHECK_OK(sysctl_int("net.link.fake.tx_exp_policy", 0));
+	domain_end();
+}
+
 static void t_event_ring_full(void)
 {
 	CHECK_OK(domain_new());
@@ -1372,6 +1416,7 @@ int main(void)
 	run("pair teardown", t_pair_teardown);
 	run("tx_drops=100: 10 transmit-status events", t_tx_drops_events);
 	run("expiry policies and events", t_expiry);
+	run("expiry policy 3 follows the packet's action", t_expiry_metadata);
 	run("event ring full at 32", t_event_ring_full);
 	run("event ring slot reclaimed at os_channel_event_free", t_event_slot_reclaim);
 	run("interface advisory enable/disable", t_advisory);
