@@ -22,8 +22,11 @@ export function listCommand(backend: BackendName): number {
   const width = Math.max(...TESTS.map((t) => t.name.length));
   for (const t of TESTS) {
     const status = why ? `cannot run on ${backend}: ${why}` : `runs on ${backend}`;
-    const note = t.upstreamRegistered ? "" : " [declared but not registered upstream]";
+    const note = t.upstreamRegistered
+      ? ""
+      : " [declared upstream but never run there: not in BATS_TESTS]";
     console.log(`${t.name.padEnd(width)}  ${t.description}${note} (${status})`);
+    if (backend === "sim" && t.simNote) console.log(`${" ".repeat(width + 2)}sim: ${t.simNote}`);
   }
   return 0;
 }

@@ -3,6 +3,7 @@
  *
  *   skt list [--backend B]
  *   skt run NAME... [--backend sim|skywalk] [--packets N] [--batch N] [--timeout S] [--verbose]
+ *           [--sim-timebase NUMER/DENOM]
  *   skt sweep [--filter GLOB]... [--repeat N] [--fail-fast] [--json FILE|-] [--junit FILE] [--tap]
  *   skt child NAME INDEX ...   (internal: how the driver starts each child)
  *
@@ -65,6 +66,14 @@ const parser = or(
       paceUs: paceOption,
       verbose: verboseOption,
       knobs: multiple(option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true })),
+      timebase: optional(
+        option("--sim-timebase", string({ metavar: "NUMER/DENOM" }), {
+          description: [{
+            type: "text",
+            text: "sim only: the mach timebase, 125/3 (Apple silicon, the default) or 1/1 (Intel)",
+          }],
+        }),
+      ),
     }),
     { description: [{ type: "text", text: "Run one or more tests by name" }] },
   ),

@@ -16,6 +16,8 @@ export interface RunArgs {
   paceUs: number;
   verbose: boolean;
   knobs: readonly string[];
+  /** "NUMER/DENOM" for the sim's mach clock */
+  timebase?: string;
 }
 
 /** Resolves test names, refusing unknown, empty and repeated ones with one sentence. */
@@ -49,6 +51,24 @@ export function parseKnobs(knobs: readonly string[]): Record<string, number> {
   return out;
 }
 
+/** --sim-timebase NUMER/DENOM: the sim's debug.sim.timebase_* knobs. */
+export function parseTimebase(
+  timebase: string | undefined,
+  backend: BackendName,
+): Record<string, number> {
+  if (timebase === undefined) return {};
+  if (backend !== "sim") {
+    throw new UsageError(`--sim-timebase only applies to the sim backend, not ${backend}`);
+  }
+  const m = /^([1-9]\d{0,5})\/([1-9]\d{0,5})$/.exec(timebase);
+  if (!m) {
+    throw new UsageError(
+      `--sim-timebase wants NUMER/DENOM such as 125/3 or 1/1, got "${timebase}"`,
+    );
+  }
+  return { "debug.sim.timebase_numer": Number(m[1]), "debug.sim.timebase_denom": Number(m[2]) };
+}
+
 export async function runCommand(args: RunArgs, log: Log): Promise<number> {
   const tests = resolveTests(args.tests);
   const options: RunOptions = {
@@ -58,7 +78,7 @@ export async function runCommand(args: RunArgs, log: Log): Promise<number> {
     timeoutSec: args.timeout,
     paceUs: args.paceUs,
     verbose: args.verbose,
-    knobs: parseKnobs(args.knobs),
+    knobs: { ...parseTimebase(args.timebase, args.backend), ...parseKnobs(args.knobs) },
   };
   const records: TestRecord[] = [];
   for (const test of tests) {

@@ -66,5 +66,15 @@ export const IfStat = {
   eventsSent: 7,
   eventsDropped: 8,
   ifAdvSent: 9,
-  count: 10,
+  /** packets taken from the interface's device TX pool (each user packet is copied there) */
+  devTxAlloc: 10,
+  /** packets taken from its device RX pool (copies of the peer's frames; 0 with a global pool) */
+  devRxAlloc: 11,
+  /** frames its device received from the peer */
+  devRxFrames: 12,
+  /** of those, frames held in a pool that also serves TX (0 with split pools) */
+  rxFromTxPool: 13,
+  /** a device pool was exhausted */
+  dropDevNoMem: 14,
+  count: 15,
 } as const;

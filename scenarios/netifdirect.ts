@@ -9,6 +9,7 @@ import {
   ChannelEventType,
   EvFilter,
   EvFlag,
+  IfStat,
   INTERFACE_ADVISORY_SIZE,
   NexusFlowFlags,
   Note,
@@ -52,6 +53,14 @@ export const NETIF_TX_PKT_DROP_RATE = 100;
 export const NETIF_PKTID_PAYLOAD_TYPE = 0xfa;
 export const NETIF_PKTID_STREAM_ID = 0xfb;
 export const SKT_NETIF_DIRECT_TEST_EXPIRY_DEADLINE_NS = 15n;
+/**
+ * skt, not upstream: an ifadv child whose transfer ended sooner than this many
+ * advisory intervals after it configured advisories keeps waiting for reports
+ * until then (enabled: until the first one), so a run always spans an interval.
+ * The timer runs from channel connect, so the first report is due within one
+ * interval of enabling; the other two are slack for a loaded machine.
+ */
+export const IFADV_MIN_SPAN_INTERVALS = 3;
 
 /** Upstream's test identifiers (argv[5] of the child). */
 export const TestId = {
@@ -99,7 +108,28 @@ export interface ChildResult {
   expiryNotifDelayNs?: string;
   expiryPropDelayNs?: string;
   durationMs: number;
+  // What follows is skt's own, for checking runs against the driver's rules.
+  /** packet numbers (pktid sequence) of the transmit-status events handled, in order */
+  statusEventSeqs?: number[];
+  /** packet numbers of the expiry events handled, and how many said dropped / not dropped */
+  expiredEventSeqs?: number[];
+  expiredDropped?: number;
+  expiredNotDropped?: number;
+  /** events still in the event ring when the loop ended (taken and freed after the summary) */
+  unreadEventSeqs?: number[];
+  /** the receiver's gaps as [first missing packet number, count] */
+  gapRanges?: [number, number][];
+  /** the highest packet number received, -1 if none */
+  lastReceived?: number;
+  /** ms spent waiting for advisories after the transfer (IFADV_MIN_SPAN_INTERVALS) */
+  ifAdvLingerMs?: number;
+  /** ms from configuring advisories to the end of the run */
+  ifAdvSpanMs?: number;
+  /** this child's interface counters at the end (IfStat names), where the backend has them */
+  ifStats?: Partial<Record<IfStatName, number>>;
 }
+
+export type IfStatName = Exclude<keyof typeof IfStat, "count">;
 
 /** channel_port of skywalk_test_utils.h */
 interface ChannelPort {
@@ -213,6 +243,7 @@ export async function netifdirectXferIpv6(
       break;
   }
   return sendAndReceive(shim, port, {
+    ifname,
     srcPort: ourPort,
     dstMac: peerMac,
     dstIp: peerIp6,
@@ -228,6 +259,7 @@ export async function netifdirectXferIpv6(
 }
 
 interface SendReceiveArgs {
+  ifname: string;
   srcPort: number;
   dstMac: Uint8Array;
   dstIp: Uint8Array;
@@ -270,6 +302,10 @@ function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs): Chil
   let nTxStatusChanEvents = 0;
   let totalTxExpNotifDelay = 0n;
   let totalTxExpPropDelay = 0n;
+  const statusEventSeqs: number[] = [];
+  const expiredEventSeqs: number[] = [];
+  let expiredDropped = 0;
+  let expiredNotDropped = 0;
 
   using kq: KQueue = shim.kqueue();
   const changes: Omit<KEvent, "data">[] = [
@@ -294,6 +330,8 @@ function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs): Chil
     errorsOk = true;
   }
   kq.change(changes);
+  let rxKnote = true;
+  let txKnote = true;
 
   const prehook = (a.eventFlags & EvFlagExpiry)
     ? (pkt: number) =>
@@ -342,14 +380,18 @@ function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs): Chil
           }
           if (ev.fflags & Note.channelEvent) {
             processChannelEvent(chan, eventData, eventView, {
-              onStatus: (status) => {
+              onStatus: (status, seq) => {
                 nTxStatusChanEvents++;
+                statusEventSeqs.push(seq);
                 check(
                   status === TransmitStatus.errRetryFailed,
                   "pkt_ev->packet_status == CHANNEL_EVENT_PKT_TRANSMIT_STATUS_ERR_RETRY_FAILED",
                 );
               },
-              onExpired: (status, deadline, timestamp) => {
+              onExpired: (status, deadline, timestamp, seq) => {
+                expiredEventSeqs.push(seq);
+                if (status === TransmitExpiredStatus.expiredDropped) expiredDropped++;
+                if (status === TransmitExpiredStatus.expiredNotDropped) expiredNotDropped++;
                 check(
                   status === TransmitExpiredStatus.expiredDropped ||
                     status === TransmitExpiredStatus.expiredNotDropped,
@@ -378,6 +420,7 @@ function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs): Chil
             log.debug(`child ${child}: disable RX`);
             kq.change([{ ident: port.fd, filter: EvFilter.read, flags: EvFlag.delete, fflags: 0 }]);
             rxComplete = true;
+            rxKnote = false;
           }
           break;
         }
@@ -395,6 +438,7 @@ function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs): Chil
               flags: EvFlag.delete,
               fflags: 0,
             }]);
+            txKnote = false;
           }
           // yield for the peer thread to read
           if (a.paceUs > 0) shim.usleep(a.paceUs);
@@ -406,6 +450,45 @@ function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs): Chil
       }
     }
   }
+
+  let ifAdvLingerMs: number | undefined;
+  if (a.eventFlags & EvFlagIfAdv) {
+    // skt: make the run span advisory intervals (IFADV_MIN_SPAN_INTERVALS)
+    const until = started + IFADV_MIN_SPAN_INTERVALS * NETIF_IFADV_INTERVAL;
+    if (performance.now() < until && !(a.ifadvEnabled && nIfadvEvents > 0)) {
+      const lingerStart = performance.now();
+      const stale = [
+        ...(rxKnote ? [EvFilter.read] : []),
+        ...(txKnote ? [EvFilter.write] : []),
+      ];
+      kq.change(
+        stale.map((filter) => ({ ident: port.fd, filter, flags: EvFlag.delete, fflags: 0 })),
+      );
+      while (performance.now() < until && !(a.ifadvEnabled && nIfadvEvents > 0)) {
+        const left = BigInt(Math.ceil((until - performance.now()) * 1e6));
+        let n: number;
+        try {
+          n = kq.wait(left > 0n ? left : 0n);
+        } catch (e) {
+          if (e instanceof SpiError && e.is("EAGAIN")) continue;
+          throw e;
+        }
+        for (let i = 0; i < n; i++) {
+          if (kq.event(i).fflags & Note.ifAdvUpdate) {
+            processIfAdv(chan, advisory, log);
+            nIfadvEvents++;
+          }
+        }
+        if (n === 0) break;
+      }
+      ifAdvLingerMs = performance.now() - lingerStart;
+      log.info(
+        `child ${child}: transfer shorter than ${IFADV_MIN_SPAN_INTERVALS} advisory intervals: ` +
+          `waited ${ifAdvLingerMs.toFixed(1)} ms more for interface advisories (skt)`,
+      );
+    }
+  }
+  const ifAdvSpanMs = performance.now() - started;
 
   const percent = rx.receiveCount / howMany * 100.0;
   log.info(`RX child ${child}: received ${rx.receiveCount} (of ${howMany}) ${percent.toFixed(2)}%`);
@@ -444,6 +527,7 @@ function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs): Chil
       check(nTxStatusChanEvents !== 0, "n_tx_status_chan_events != 0");
     }
   }
+  const durationMs = performance.now() - started;
   return {
     child,
     sent: tx.packetNumber,
@@ -455,8 +539,57 @@ function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs): Chil
     txExpiredEvents: nTxExpiredChanEvents,
     expiryNotifDelayNs: notifAvg?.toString(),
     expiryPropDelayNs: propAvg?.toString(),
-    durationMs: performance.now() - started,
+    durationMs,
+    statusEventSeqs,
+    expiredEventSeqs,
+    expiredDropped,
+    expiredNotDropped,
+    unreadEventSeqs: (a.eventFlags & EvFlagChannel) ? drainEvents(chan, eventView, eventData) : [],
+    gapRanges: rx.gapRanges,
+    lastReceived: rx.lastReceived,
+    ifAdvLingerMs,
+    ifAdvSpanMs: (a.eventFlags & EvFlagIfAdv) ? ifAdvSpanMs : undefined,
+    ifStats: interfaceStats(shim, a.ifname),
   };
+}
+
+/** After the run: the packet numbers of the events nobody read, freeing them. */
+function drainEvents(chan: Channel, view: DataView, out: Uint8Array): number[] {
+  const seqs: number[] = [];
+  for (;;) {
+    let handle: number;
+    try {
+      handle = chan.getNextEventHandle().handle;
+    } catch (e) {
+      if (e instanceof SpiError && e.is("ENODATA")) break;
+      throw e;
+    }
+    const event = chan.eventGetNextEvent(handle, -1);
+    if (event >= 0) {
+      chan.eventGetEventData(handle, event, out);
+      seqs.push(view.getUint16(16 + 2, true));
+    }
+    chan.eventFree(handle);
+  }
+  return seqs;
+}
+
+/** The interface's counters by name, or undefined where the backend keeps none. */
+function interfaceStats(
+  shim: Shim,
+  ifname: string,
+): Partial<Record<IfStatName, number>> | undefined {
+  let values: bigint[];
+  try {
+    values = shim.ifnetStats(ifname);
+  } catch {
+    return undefined;
+  }
+  const out: Partial<Record<IfStatName, number>> = {};
+  for (const [name, index] of Object.entries(IfStat)) {
+    if (name !== "count" && index < values.length) out[name as IfStatName] = Number(values[index]);
+  }
+  return out;
 }
 
 /** skt_netif_channel_send and skt_netif_ipv6_udp_frame_populate, over one channel. */
@@ -568,6 +701,9 @@ class Receiver {
   receiveIndex = 0;
   /** sum of every call's *pkts_dropped (upstream resets it per call and never reads it) */
   gapsTotal = 0;
+  /** skt: each forward gap as [first missing packet number, count] */
+  readonly gapRanges: [number, number][] = [];
+  lastReceived = -1;
   readonly #prop = new SlotProp();
   readonly #frame = new FrameBuffer();
 
@@ -604,12 +740,14 @@ class Receiver {
         // uint32_t arithmetic, as upstream: a backwards jump wraps
         const dropped = (packetNumber - this.receiveIndex) >>> 0;
         this.gapsTotal += dropped;
+        if (packetNumber > this.receiveIndex) this.gapRanges.push([this.receiveIndex, dropped]);
         this.log.debug(
           `child ${this.child} dropped ${dropped} (received #${packetNumber}, expected #${this.receiveIndex})`,
         );
         this.receiveIndex = packetNumber;
       }
       if (userPacketPool) chan.packetFree(pkt);
+      this.lastReceived = packetNumber;
       this.receiveCount++;
       this.receiveIndex++;
       if (this.receiveIndex === limit) break;
@@ -655,9 +793,10 @@ function processIfAdv(chan: Channel, out: Uint8Array, log: Log): void {
   if (rc < 0) chan.shim.check(rc, "os_channel_get_interface_advisory");
 }
 
+/** Each handler also gets the event's packet number (pktid_sequence_number). */
 interface ChannelEventHandlers {
-  onStatus(status: number): void;
-  onExpired(status: number, deadline: bigint, timestamp: bigint): void;
+  onStatus(status: number, seq: number): void;
+  onExpired(status: number, deadline: bigint, timestamp: bigint, seq: number): void;
 }
 
 /** skt_process_channel_event: takes exactly one event per NOTE_CHANNEL_EVENT wake-up. */
@@ -690,13 +829,14 @@ function processChannelEvent(
     "pktid_stream_identifier == 0xFB",
   );
   chan.eventFree(handle);
+  const seq = view.getUint16(data + 2, true);
   switch (eventType) {
     case ChannelEventType.transmitStatus:
       check(
         length === TRANSMIT_STATUS_EVENT_SIZE,
         "length == sizeof(os_channel_event_packet_transmit_status_t)",
       );
-      handlers.onStatus(view.getInt32(data + 16, true));
+      handlers.onStatus(view.getInt32(data + 16, true), seq);
       break;
     case ChannelEventType.transmitExpired:
       check(
@@ -707,6 +847,7 @@ function processChannelEvent(
         view.getUint16(data + 32, true),
         view.getBigUint64(data + 16, true),
         view.getBigUint64(data + 24, true),
+        seq,
       );
       break;
     default:

@@ -24,6 +24,8 @@ export interface MpTest {
   fini(ctx: HookContext): void;
   /** false for the two that upstream declares but never registers in BATS_TESTS */
   upstreamRegistered: boolean;
+  /** where the sim's behaviour for this test differs from the kernel's, in one line */
+  simNote?: string;
 }
 
 const NETIFDIRECT_FEATURES = SkFeature.skywalk | SkFeature.nexusNetif | SkFeature.devOrDebug;
@@ -65,6 +67,7 @@ function entry(
   testId: TestId,
   init: (ctx: HookContext) => void,
   finiHook: (ctx: HookContext) => void,
+  simNote: string,
   upstreamRegistered = true,
 ): MpTest {
   return {
@@ -76,10 +79,13 @@ function entry(
     init,
     fini: finiHook,
     upstreamRegistered,
+    simNote,
   };
 }
 
 const IF_ADV_INTVL = "net.link.fake.if_adv_intvl";
+const ADV_NOTE =
+  "the timer fires when a process of the run syncs or waits, not from a kernel thread call";
 const TX_DROPS = "net.link.fake.tx_drops";
 const TX_EXP_POLICY = "net.link.fake.tx_exp_policy";
 /** IFF_TX_EXP_POLICY_DROP_AND_NOTIFY */
@@ -92,6 +98,7 @@ export const TESTS: readonly MpTest[] = [
     TestId.txrx,
     initPair(USER_ACCESS),
     fini(),
+    "global device pool; the host stack sends nothing, so losses come only from the peer's full RX ring",
   ),
   entry(
     "netifdirecttxrxcopymode",
@@ -99,6 +106,7 @@ export const TESTS: readonly MpTest[] = [
     TestId.txrx,
     initPair(COPY_MODE),
     fini(),
+    "user_access=0 is latched on the device pool but, as in the kernel (own VP pool), changes nothing visible",
     false,
   ),
   entry(
@@ -107,6 +115,7 @@ export const TESTS: readonly MpTest[] = [
     TestId.txrx,
     initPair(SPLIT_POOLS),
     fini(),
+    "separate device TX and RX pools; RX copies get a 2048-byte buffer each (kernel: shared 96 KiB buffers)",
   ),
   entry(
     "netifdirectifadvenable",
@@ -114,6 +123,7 @@ export const TESTS: readonly MpTest[] = [
     TestId.ifAdvEnabled,
     initWithKnob(IF_ADV_INTVL, NETIF_IFADV_INTERVAL),
     fini(IF_ADV_INTVL),
+    ADV_NOTE,
     false,
   ),
   entry(
@@ -122,6 +132,7 @@ export const TESTS: readonly MpTest[] = [
     TestId.ifAdvDisabled,
     initWithKnob(IF_ADV_INTVL, NETIF_IFADV_INTERVAL),
     fini(IF_ADV_INTVL),
+    ADV_NOTE,
   ),
   entry(
     "netifdirectchanevents",
@@ -129,6 +140,7 @@ export const TESTS: readonly MpTest[] = [
     TestId.channelEvents,
     initWithKnob(TX_DROPS, NETIF_TX_PKT_DROP_RATE),
     fini(TX_DROPS),
+    "exactly every 100th test frame is dropped (kernel: about every 100th, host-stack packets count too)",
   ),
   entry(
     "netifdirectexpiryevents",
@@ -136,6 +148,7 @@ export const TESTS: readonly MpTest[] = [
     TestId.expiryEvents,
     initWithKnob(TX_EXP_POLICY, TX_EXP_POLICY_DROP_AND_NOTIFY),
     fini(TX_EXP_POLICY),
+    "mach clock = CLOCK_MONOTONIC through the timebase, 125/3 by default (--sim-timebase 1/1 drops every frame)",
   ),
 ];
 

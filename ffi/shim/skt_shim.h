@@ -68,11 +68,17 @@ SKT_EXPORT int32_t skt_ifnet_get_stats(const char *ifname, uint64_t *out, uint32
 #define SKT_STAT_DROP_NO_FLOW      3  /* no peer flow matched */
 #define SKT_STAT_DROP_TX_RATE      4  /* net.link.fake.tx_drops rule */
 #define SKT_STAT_DROP_EXPIRED      5  /* expiry policy drop */
-#define SKT_STAT_DROP_NOMEM        6  /* peer pool exhausted */
+#define SKT_STAT_DROP_NOMEM        6  /* the peer channel's pool exhausted */
 #define SKT_STAT_EV_SENT           7
 #define SKT_STAT_EV_DROP           8  /* event ring full / no knote */
 #define SKT_STAT_IF_ADV_SENT       9
-#define SKT_STAT_COUNT             10
+/* the device side: feth's own packet pools (appended; older callers ask for fewer) */
+#define SKT_STAT_DEV_TX_ALLOC      10 /* packets taken from this interface's device TX pool */
+#define SKT_STAT_DEV_RX_ALLOC      11 /* packets taken from its device RX pool (copies of the peer's) */
+#define SKT_STAT_DEV_RX_FRAMES     12 /* frames its device received from the peer */
+#define SKT_STAT_RX_FROM_TX_POOL   13 /* of those, frames held in a pool that also serves TX */
+#define SKT_STAT_DROP_DEV_NOMEM    14 /* a device pool was exhausted */
+#define SKT_STAT_COUNT             15
 
 /* --- nexus --- */
 SKT_EXPORT int32_t skt_nexus_controller_create(uint64_t *out /* skt_nxctl* */);

@@ -200,6 +200,8 @@ struct send_opts {
 	const uint8_t *dst;      /* override the frame's IPv6 dst */
 	int64_t expire_delta;    /* mach ticks relative to now; 0 = none */
 	int no_sync;             /* queue and advance only */
+	int set_action;          /* set expiry action `action` on each packet */
+	uint32_t action;
 };
 
 static void pktid_for(uint8_t id[16], uint32_t seq)
@@ -232,6 +234,8 @@ static int send_batch(struct side *s, int n, uint32_t *seq, const struct send_op
 		if (o && o->expire_delta)
 			skt_packet_set_expire_time(s->ch, (uint32_t)pkt,
 			    (uint64_t)((int64_t)skt_mach_absolute_time() + o->expire_delta));
+		if (o && o->set_action)
+			skt_packet_set_expiry_action(s->ch, (uint32_t)pkt, o->action);
 		int r = skt_packet_finalize(s->ch, (uint32_t)pkt);
 		if (r < 0)
 			return r;
@@ -1069,6 +1073,46 @@ static void t_expiry(void)
 	domain_end();
 }
 
+/* policy 3 (IFF_TX_EXP_POLICY_METADATA): the action comes from the packet,
+ * carried across the copy into the device pool */
+static void t_expiry_metadata(void)
+{
+	CHECK_OK(domain_new());
+	CHECK_OK(sysctl_int("net.link.fake.tx_exp_policy", 3));
+	struct pair p;
+	CHECK_OK(pair_open(&p, "feth0", "feth1", 1));
+	int kq = skt_kqueue();
+	knote_channel_events(kq, &p.s[0], NOTE_CHANNEL_EVENT);
+	uint32_t seq = 0;
+	struct send_opts drop = { .expire_delta = -1000, .set_action = 1, .action = PACKET_EXPIRY_ACTION_DROP },
+	    notify = { .expire_delta = -1000, .set_action = 1, .action = PACKET_EXPIRY_ACTION_NOTIFY },
+	    none = { .expire_delta = -1000 };
+	CHECK_EQ(send_batch(&p.s[0], 2, &seq, &drop), 2);
+	CHECK_EQ(send_batch(&p.s[0], 3, &seq, &notify), 3);
+	CHECK_EQ(send_batch(&p.s[0], 4, &seq, &none), 4);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_DROP_EXPIRED), 2);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_TX_DELIVERED), 7);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_EV_SENT), 5);
+	struct evrec e;
+	os_channel_event_packet_transmit_expired_t x;
+	for (int i = 0; i < 5; i++) {
+		CHECK_EQ(pop_event(&p.s[0], &e), 1);
+		memcpy(&x, e.data, sizeof(x));
+		CHECK_EQ(x.packet_id.pktid_sequence_number, i);
+		CHECK_EQ(x.packet_tx_expiration_status, i < 2 ?
+		    CHANNEL_EVENT_PKT_TRANSMIT_EXPIRED_ERR_EXPIRED_DROPPED :
+		    CHANNEL_EVENT_PKT_TRANSMIT_EXPIRED_ERR_EXPIRED_NOT_DROPPED);
+	}
+	CHECK_EQ(pop_event(&p.s[0], &e), 0);
+	uint32_t got[16];
+	CHECK_EQ(recv_all(&p.s[1], got, 16), 7);
+	CHECK_EQ(got[0], 2);
+	skt_kqueue_close(kq);
+	pair_close(&p);
+	CHECK_OK(sysctl_int("net.link.fake.tx_exp_policy", 0));
+	domain_end();
+}
+
 static void t_event_ring_full(void)
 {
 	CHECK_OK(domain_new());
@@ -1091,6 +1135,29 @@ static void t_event_ring_full(void)
 	CHECK_EQ(stat_of("feth0", SKT_STAT_EV_SENT), 33);
 	uint32_t out3[3];
 	CHECK_EQ(skt_channel_get_next_event_handle(p.s[1].ch, out3), -ENODATA);
+	skt_kqueue_close(kq);
+	pair_close(&p);
+	domain_end();
+}
+
+/* a slot is reclaimed by os_channel_event_free, not when the event is taken */
+static void t_event_slot_reclaim(void)
+{
+	CHECK_OK(domain_new());
+	CHECK_OK(sysctl_int("net.link.fake.tx_drops", 1));
+	struct pair p;
+	CHECK_OK(pair_open(&p, "feth0", "feth1", 1));
+	int kq = skt_kqueue();
+	knote_channel_events(kq, &p.s[0], NOTE_CHANNEL_EVENT);
+	uint32_t seq = 0, out3[3];
+	CHECK_EQ(send_batch(&p.s[0], 32, &seq, NULL), 32);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_EV_SENT), 32);
+	CHECK_OK(skt_channel_get_next_event_handle(p.s[0].ch, out3));   /* taken, not freed */
+	CHECK_EQ(send_batch(&p.s[0], 1, &seq, NULL), 1);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_EV_DROP), 1);                 /* still full */
+	CHECK_OK(skt_channel_event_free(p.s[0].ch, out3[0]));
+	CHECK_EQ(send_batch(&p.s[0], 1, &seq, NULL), 1);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_EV_SENT), 33);
 	skt_kqueue_close(kq);
 	pair_close(&p);
 	domain_end();
@@ -1167,6 +1234,142 @@ static void t_advisory(void)
 	domain_end();
 }
 
+/* ------------------------------------------------ device pools (1.2, 5.1) */
+
+/* receives everything visible; each frame must equal what build_frame made */
+static int recv_check(struct side *s, const uint8_t *src, uint32_t *next_seq)
+{
+	uint8_t want[FRAME_LEN], got[FRAME_LEN];
+	int n = 0;
+	if (skt_channel_sync(s->ch, CHANNEL_SYNC_RX) < 0)
+		return -1;
+	int prev = -1;
+	for (;;) {
+		int slot = skt_ring_get_next_slot(s->ch, SKT_RING_RX, prev, NULL);
+		if (slot < -1)
+			return -1;
+		if (slot < 0)
+			break;
+		int pkt = skt_ring_slot_get_packet(s->ch, SKT_RING_RX, (uint32_t)slot);
+		if (pkt <= 0 || skt_ring_slot_detach_packet(s->ch, SKT_RING_RX, (uint32_t)slot, (uint32_t)pkt) < 0)
+			return -1;
+		if (skt_packet_get_data_length(s->ch, (uint32_t)pkt) != FRAME_LEN ||
+		    skt_buflet_read(s->ch, (uint32_t)pkt, 0, 0, got, FRAME_LEN) < 0)
+			return -1;
+		build_frame(want, src, s->me, (*next_seq)++);
+		if (memcmp(want, got, FRAME_LEN) != 0)
+			return -2;
+		uint8_t id[16], wid[16];
+		pktid_for(wid, *next_seq - 1);
+		if (skt_packet_get_packetid(s->ch, (uint32_t)pkt, id) < 0 || memcmp(id, wid, 16) != 0)
+			return -3;
+		if (skt_packet_free(s->ch, (uint32_t)pkt) < 0)
+			return -1;
+		prev = slot;
+		n++;
+	}
+	if (prev >= 0 && (skt_ring_advance_slot(s->ch, SKT_RING_RX, (uint32_t)prev) < 0 ||
+	    skt_channel_sync(s->ch, CHANNEL_SYNC_RX) < 0))
+		return -1;
+	return n;
+}
+
+struct pool_case {
+	const char *what;
+	int mode, user_access;
+	/* per received frame on the receiving interface */
+	int rx_alloc, from_tx_pool;
+};
+
+static void pool_case(const struct pool_case *c)
+{
+	CHECK_OK(domain_new());
+	CHECK_OK(sysctl_int("net.link.fake.pktpool_mode", c->mode));
+	CHECK_OK(sysctl_int("net.link.fake.user_access", c->user_access));
+	struct pair p;
+	CHECK(pair_open(&p, "feth0", "feth1", 0) == 0, "%s: pair: %s", c->what, last_error());
+	/* latched at create: changing them now changes nothing */
+	CHECK_OK(sysctl_int("net.link.fake.pktpool_mode", c->mode == 2 ? 0 : 2));
+	CHECK_OK(sysctl_int("net.link.fake.user_access", !c->user_access));
+	const int n0 = 3000, n1 = 1700;   /* more than a device pool holds (1024) */
+	uint32_t s0 = 0, s1 = 0, r0 = 0, r1 = 0;
+	while (s0 < (uint32_t)n0 || s1 < (uint32_t)n1) {
+		if (s0 < (uint32_t)n0)
+			CHECK_EQ(send_batch(&p.s[0], 100, &s0, NULL), 100);
+		if (s1 < (uint32_t)n1)
+			CHECK_EQ(send_batch(&p.s[1], 100, &s1, NULL), 100);
+		int a = recv_check(&p.s[1], p.s[0].me, &r1), b = recv_check(&p.s[0], p.s[1].me, &r0);
+		CHECK(a >= 0 && b >= 0, "%s: frames differ or RX failed (%d, %d)", c->what, a, b);
+	}
+	CHECK_EQ(r1, n0);
+	CHECK_EQ(r0, n1);
+	const char *ifs[2] = { "feth0", "feth1" };
+	const int sent[2] = { n0, n1 }, rcvd[2] = { n1, n0 };
+	for (int i = 0; i < 2; i++) {
+		uint64_t st[SKT_STAT_COUNT];
+		CHECK_EQ(skt_ifnet_get_stats(ifs[i], st, SKT_STAT_COUNT), SKT_STAT_COUNT);
+		CHECK_EQ(st[SKT_STAT_DEV_TX_ALLOC], sent[i]);
+		CHECK_EQ(st[SKT_STAT_TX_DELIVERED], sent[i]);
+		CHECK_EQ(st[SKT_STAT_DEV_RX_FRAMES], rcvd[i]);
+		CHECK_EQ(st[SKT_STAT_DEV_RX_ALLOC], c->rx_alloc * rcvd[i]);
+		CHECK_EQ(st[SKT_STAT_RX_FROM_TX_POOL], c->from_tx_pool * rcvd[i]);
+		CHECK_EQ(st[SKT_STAT_DROP_DEV_NOMEM] + st[SKT_STAT_DROP_NOMEM] + st[SKT_STAT_DROP_RX_RING_FULL], 0);
+	}
+	pair_close(&p);
+	/* a pair must share the pool mode (feth_config: EINVAL) */
+	CHECK_OK(sysctl_int("net.link.fake.pktpool_mode", c->mode));
+	CHECK_OK(skt_ifnet_create("feth4"));
+	CHECK_OK(sysctl_int("net.link.fake.pktpool_mode", (c->mode + 1) % 3));
+	CHECK_OK(skt_ifnet_create("feth5"));
+	CHECK_EQ(skt_feth_set_peer("feth4", "feth5"), -EINVAL);
+	skt_ifnet_destroy("feth4");
+	skt_ifnet_destroy("feth5");
+	domain_end();
+}
+
+static void t_pool_global(void)
+{
+	struct pool_case c = { "global, user access", 0, 1, 0, 1 };
+	pool_case(&c);
+}
+
+static void t_pool_copy_mode(void)
+{
+	struct pool_case c = { "global, no user access (copy mode)", 0, 0, 0, 1 };
+	pool_case(&c);
+}
+
+static void t_pool_private(void)
+{
+	struct pool_case c = { "private pool per interface", 1, 1, 1, 1 };
+	pool_case(&c);
+}
+
+static void t_pool_split(void)
+{
+	/* the txrxsp claim: every RX frame is a copy in an RX-only pool */
+	struct pool_case c = { "split rx/tx pools", 2, 1, 1, 0 };
+	pool_case(&c);
+}
+
+/* callers built against fewer counters get exactly those */
+static void t_stats_abi(void)
+{
+	CHECK_OK(domain_new());
+	CHECK_OK(skt_ifnet_create("feth0"));
+	uint64_t st[SKT_STAT_COUNT + 8];
+	for (int i = 0; i < SKT_STAT_COUNT + 8; i++)
+		st[i] = 0xdeadbeef;
+	CHECK_EQ(skt_ifnet_get_stats("feth0", st, 10), 10);
+	CHECK_EQ(st[9], 0);
+	CHECK_EQ(st[10], 0xdeadbeef);
+	CHECK_EQ(skt_ifnet_get_stats("feth0", st, SKT_STAT_COUNT + 8), SKT_STAT_COUNT);
+	CHECK_EQ(st[SKT_STAT_COUNT - 1], 0);
+	CHECK_EQ(st[SKT_STAT_COUNT], 0xdeadbeef);
+	skt_ifnet_destroy("feth0");
+	domain_end();
+}
+
 static void t_mach_time(void)
 {
 	CHECK_OK(domain_new());
@@ -1213,9 +1416,16 @@ int main(void)
 	run("pair teardown", t_pair_teardown);
 	run("tx_drops=100: 10 transmit-status events", t_tx_drops_events);
 	run("expiry policies and events", t_expiry);
+	run("expiry policy 3 follows the packet's action", t_expiry_metadata);
 	run("event ring full at 32", t_event_ring_full);
+	run("event ring slot reclaimed at os_channel_event_free", t_event_slot_reclaim);
 	run("interface advisory enable/disable", t_advisory);
 	run("mach time and timebase", t_mach_time);
+	run("device pools: global (txrx)", t_pool_global);
+	run("device pools: global without user access (txrxcopymode)", t_pool_copy_mode);
+	run("device pools: private per interface", t_pool_private);
+	run("device pools: split rx/tx, no RX frame from a TX pool (txrxsp)", t_pool_split);
+	run("stats: min(n, SKT_STAT_COUNT) counters written", t_stats_abi);
 	printf("%d passed, %d failed (%.1f s)\n", n_pass, n_fail, (double)(now_ns() - t0) / 1e9);
 	return n_fail ? 1 : 0;
 }

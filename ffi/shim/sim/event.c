@@ -4,7 +4,9 @@
  * {u32 etype, u32 nevents = 1} and one event {u32 type, u32 flags, u16 0,
  * u16 dlen, data}. Posting needs an event ring, a registered NOTE_CHANNEL_EVENT
  * knote and a low-latency netif; a full ring drops the event (no backpressure).
- * The producer is the channel's own TX sync, the consumer its owner.
+ * The producer is the channel's own TX sync, the consumer its owner. As in
+ * the kernel a slot stays taken until os_channel_event_free reclaims it
+ * (kern_channel_event_sync): khead follows the user's head only then.
  */
 #include <errno.h>
 #include <string.h>
@@ -68,8 +70,7 @@ int os_channel_get_next_event_handle(channel_t ch, os_channel_event_handle_t *eh
 	uint32_t *s = &ch->ca->evs[h->head % SIM_EV_SLOTS];
 	struct sim_pkt *q = sim_ptr(*s);
 	*s = 0;
-	h->head++;
-	atomic_store_explicit(&h->khead, h->head, memory_order_release);
+	h->head++;                /* khead moves at os_channel_event_free */
 	q->state = PS_USER;
 	uint32_t meta[2];
 	memcpy(meta, sim_pkt_data(q), 8);
@@ -85,6 +86,8 @@ int os_channel_event_free(channel_t ch, os_channel_event_handle_t eh)
 	if (ch == NULL || q == NULL || q->kind != PK_EVENT || q->chan != ch->idx || q->state != PS_USER)
 		return EINVAL;
 	sim_evpool_free(ch->ca, q);
+	struct sim_ringh *h = &ch->ca->evh;
+	atomic_store_explicit(&h->khead, h->head, memory_order_release);   /* kr_reclaim */
 	return 0;
 }
 

@@ -104,6 +104,8 @@ int32_t plat_ifnet_create(const char *ifname)
 	ifp->tx_drops = sim_sc(SC_FAKE_TX_DROPS);
 	ifp->exp_policy = sim_sc(SC_FAKE_TX_EXP_POLICY);
 	ifp->adv_intvl_ms = sim_sc(SC_FAKE_IF_ADV_INTVL);
+	ifp->user_access = sim_sc(SC_FAKE_USER_ACCESS);
+	sim_devpools_attach_if(i, ifp);   /* the pools are made at create too */
 	size_t plen = strlen(h->sysctl_str);
 	ifp->low_latency = plen > 0 && strncmp(ifname, h->sysctl_str, plen) == 0;
 	atomic_store(&ifp->peer, -1);

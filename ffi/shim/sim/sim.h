@@ -21,7 +21,7 @@
 #include "../skt_spi.h"
 
 #define SIM_MAGIC        0x31304d4953544b53ull /* "SKTSIM01" */
-#define SIM_VERSION      1u
+#define SIM_VERSION      2u
 #define SIM_MAX_IF       16
 #define SIM_MAX_CHAN     8
 #define SIM_MAX_FLOWS    128
@@ -36,6 +36,10 @@
 #define SIM_EV_BUF       128
 #define SIM_PAGE         16384 /* covers 4K and 16K pages */
 #define SIM_ADV_WORDS    (IF_INTERFACE_ADVISORY_SIZE / 8)
+#define SIM_DEV_PKTS     1024 /* feth pool: kbi_packets */
+#define SIM_DEV_BUF      2048 /* max(max_mtu 2048, buflet_size 512) */
+/* device pools: [0] the global "feth shared pp", then a TX and an RX slot per interface */
+#define SIM_NDEVPOOLS    (1 + 2 * SIM_MAX_IF)
 
 /* ---- cross-process spinlock (lock.c) ---- */
 typedef struct {
@@ -47,7 +51,7 @@ void sim_unlock(sim_lock_t *l);
 bool sim_pid_alive(int32_t pid);
 
 /* ---- packets (packet.c, pool.c) ---- */
-enum { PK_USER = 1, PK_EVENT = 2 };                      /* sim_pkt.kind */
+enum { PK_USER = 1, PK_EVENT = 2, PK_DEV = 3 };          /* sim_pkt.kind */
 enum { PS_FREE = 0, PS_USER, PS_TXSLOT, PS_RXSLOT, PS_EVSLOT }; /* sim_pkt.state */
 #define PF_FINALIZED 0x1u
 #define PF_DROPPED   0x2u
@@ -60,7 +64,7 @@ struct sim_buflet {          /* buflet_t points here */
 };
 struct sim_pkt {             /* packet_t = address of this in the mapping */
 	uint32_t self_off;
-	uint16_t chan;
+	uint16_t chan;           /* channel record; device pool index for PK_DEV */
 	uint8_t  kind, state;
 	uint32_t flags;
 	uint32_t len;            /* qum_len: set by finalize / by the RX copy */
@@ -102,6 +106,25 @@ struct sim_chan_area {
 	_Alignas(4096) uint8_t buf[SIM_POOL_PKTS][SIM_BUF_SIZE];
 };
 
+/* ---- device pools (devpool.c) ----
+ * feth's own packet pools (xnu-feth.md 1.2, 5.1): netif copies each user
+ * packet into the sender's device TX pool, and feth hands it to the peer
+ * (global pool) or copies it into the peer's pool (private: the peer's one
+ * pool; split: the peer's RX pool). Never reachable through a packet_t. */
+#define DEVPOOL_TX 0x1u
+#define DEVPOOL_RX 0x2u
+struct sim_devpool {
+	sim_lock_t lock;
+	uint32_t nfree;
+	uint32_t roles;            /* DEVPOOL_TX | DEVPOOL_RX */
+	int32_t  owner;            /* interface index, -1 for the global pool */
+	uint32_t user_access;      /* KBIF_USER_ACCESS: net.link.fake.user_access */
+	uint32_t in_use;
+	uint32_t free[SIM_DEV_PKTS];
+	struct sim_pkt pkts[SIM_DEV_PKTS];
+	_Alignas(4096) uint8_t buf[SIM_DEV_PKTS][SIM_DEV_BUF];
+};
+
 /* ---- channels (channel.c) ---- */
 enum { CS_FREE = 0, CS_OPEN = 1 };
 struct sim_chan {
@@ -129,7 +152,8 @@ struct sim_ifnet {
 	uint8_t  mac[6], uuid[16], low_latency, _pad;
 	_Atomic int32_t peer;           /* ifnet index, -1 = none */
 	/* net.link.fake.* latched at create */
-	int64_t  bsd_mode, pktpool_mode, tx_drops, exp_policy, adv_intvl_ms;
+	int64_t  bsd_mode, pktpool_mode, tx_drops, exp_policy, adv_intvl_ms, user_access;
+	int32_t  txpool, rxpool;        /* device pool indexes (devpool.c) */
 	sim_lock_t drvlock;             /* tx_count sequence of the fake driver */
 	uint32_t tx_count;
 	_Atomic uint64_t stats[SKT_STAT_COUNT];
@@ -182,7 +206,8 @@ struct sim_hdr {
 #define SIM_ROUND(x) (((x) + SIM_PAGE - 1) / SIM_PAGE * SIM_PAGE)
 #define SIM_HDR_SIZE  SIM_ROUND(sizeof(struct sim_hdr))
 #define SIM_AREA_SIZE SIM_ROUND(sizeof(struct sim_chan_area))
-#define SIM_FILE_SIZE (SIM_HDR_SIZE + SIM_MAX_CHAN * SIM_AREA_SIZE)
+#define SIM_DEVPOOL_SIZE SIM_ROUND(sizeof(struct sim_devpool))
+#define SIM_FILE_SIZE (SIM_HDR_SIZE + SIM_MAX_CHAN * SIM_AREA_SIZE + SIM_NDEVPOOLS * SIM_DEVPOOL_SIZE)
 
 /* ---- process-local state (domain.c) ---- */
 struct channel_ring_desc {
@@ -227,6 +252,11 @@ static inline struct sim_chan_area *sim_area(int i)
 {
 	return (struct sim_chan_area *)(void *)(g_sim.base + SIM_HDR_SIZE + (size_t)i * SIM_AREA_SIZE);
 }
+static inline struct sim_devpool *sim_devpool(int i)
+{
+	return (struct sim_devpool *)(void *)(g_sim.base + SIM_HDR_SIZE +
+	    (size_t)SIM_MAX_CHAN * SIM_AREA_SIZE + (size_t)i * SIM_DEVPOOL_SIZE);
+}
 static inline uint32_t sim_off(const void *p) { return (uint32_t)((const uint8_t *)p - g_sim.base); }
 static inline void *sim_ptr(uint32_t off) { return g_sim.base + off; }
 
@@ -237,7 +267,13 @@ struct sim_pkt *sim_pool_alloc(struct sim_chan_area *ca);
 void sim_pool_free(struct sim_chan_area *ca, struct sim_pkt *p);
 struct sim_pkt *sim_evpool_alloc(struct sim_chan_area *ca);
 void sim_evpool_free(struct sim_chan_area *ca, struct sim_pkt *p);
-static inline uint8_t *sim_pkt_data(struct sim_pkt *p) { return (uint8_t *)sim_ptr(p->b.buf_off); }
+static inline uint8_t *sim_pkt_data(const struct sim_pkt *p) { return (uint8_t *)sim_ptr(p->b.buf_off); }
+
+/* devpool.c */
+void sim_devpools_attach_if(int ifidx, struct sim_ifnet *ifp);   /* cfglock held */
+struct sim_pkt *sim_devpool_alloc(int pool);
+void sim_devpool_free(struct sim_pkt *p);
+static inline int sim_devpool_of(const struct sim_pkt *p) { return p->chan; }
 
 /* sysctl.c */
 void sim_sysctl_defaults(struct sim_hdr *h);

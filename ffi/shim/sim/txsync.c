@@ -1,11 +1,14 @@
 /*
  * txsync.c: os_channel_sync. TX runs the whole data path synchronously in
  * the sender, as netif's low-latency push does (xnu-feth.md 5.1, 6): each
- * packet of [khead, head) goes to the fake driver of the sender interface
- * (count, expiry rule, tx_drops rule), then is copied into a packet of the
- * peer channel whose flow matches the frame's IPv6 dst/src and attached to
- * its next RX slot. Full RX ring or empty pool: dropped and counted, the
- * sender is never throttled. The sender's packet returns to its own pool.
+ * packet of [khead, head) is copied from the channel's pool into the sender
+ * interface's device TX pool, goes through the fake driver (count, expiry
+ * rule, tx_drops rule), crosses to the peer interface's device (handed over
+ * in the global pool, copied into the peer's pool or RX pool otherwise:
+ * devpool.c), and is finally copied into a packet of the peer channel whose
+ * flow matches the frame's IPv6 dst/src and attached to its next RX slot.
+ * Full RX ring or an empty pool: dropped and counted, the sender is never
+ * throttled. Every packet returns to the pool it came from.
  */
 #include <errno.h>
 #include <string.h>
@@ -34,10 +37,23 @@ static int flow_lookup(int peer, const uint8_t *frame, uint32_t *gen)
 	return -1;
 }
 
-/* copy into the peer channel's pool and publish on its RX ring */
-static void deliver(struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask)
+/* bytes and the metadata that travels with them (nx_netif_pkt_to_pkt) */
+static void pkt_copy(struct sim_pkt *to, const struct sim_pkt *from)
 {
-	int peer = atomic_load(&ifp->peer);
+	memcpy(sim_pkt_data(to), sim_pkt_data(from) + from->b.doff, from->len);
+	to->b.doff = 0;
+	to->b.dlen = to->len = from->len;
+	to->l2len = from->l2len;
+	to->flags = PF_FINALIZED | (from->flags & (PF_PKTID | PF_EXPIRE));
+	to->pktid = from->pktid;
+	to->expire = from->expire;
+	to->exp_action = from->exp_action;
+}
+
+/* netif_deliver_pkt: copy the device packet into the peer channel's pool
+ * and publish it on its RX ring */
+static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t *ring_mask)
+{
 	const uint8_t *frame = sim_pkt_data(p) + p->b.doff;
 	uint32_t len = p->len;
 	int t = -1;
@@ -65,7 +81,7 @@ static void deliver(struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mas
 		return;
 	}
 	struct sim_pkt *q = sim_pool_alloc(ca);
-	if (q == NULL || len > q->b.dlim) {
+	if (q == NULL || len > q->b.dlim) {      /* netif_copy_or_attach_pkt failed */
 		if (q)
 			sim_pool_free(ca, q);
 		sim_unlock(&sc->rxlock);
@@ -115,7 +131,39 @@ static void post_status(struct sim_ifnet *ifp, int chan, struct sim_pkt *p)
 	sim_event_post(ifp, chan, CHANNEL_EVENT_PACKET_TRANSMIT_STATUS, &ev, sizeof(ev));
 }
 
-/* the fake driver (if_fake.c feth_nx_tx_queue_deliver_pkt_chain) for one packet */
+/* feth_rx_queue_submit on the peer: the device packet reaches the peer's
+ * device (handed over, or copied into its pool), then netif demuxes it */
+static void feth_cross(struct sim_ifnet *ifp, struct sim_pkt *d, uint32_t *ring_mask)
+{
+	int peer = atomic_load(&ifp->peer);
+	if (peer < 0) {
+		sim_stat(ifp, SKT_STAT_DROP_NO_FLOW, 1);
+		sim_devpool_free(d);
+		return;
+	}
+	struct sim_ifnet *pifp = &g_sim.hdr->ifs[peer];
+	int rxpool = pifp->rxpool;
+	struct sim_pkt *r = d;
+	if (rxpool != sim_devpool_of(d)) {        /* private or split pools: a copy */
+		r = sim_devpool_alloc(rxpool);
+		if (r == NULL) {
+			sim_stat(ifp, SKT_STAT_DROP_DEV_NOMEM, 1);
+			sim_devpool_free(d);
+			return;
+		}
+		sim_stat(pifp, SKT_STAT_DEV_RX_ALLOC, 1);
+		pkt_copy(r, d);
+		sim_devpool_free(d);                  /* feth_tx_complete frees the source */
+	}
+	sim_stat(pifp, SKT_STAT_DEV_RX_FRAMES, 1);
+	if (sim_devpool(sim_devpool_of(r))->roles & DEVPOOL_TX)
+		sim_stat(pifp, SKT_STAT_RX_FROM_TX_POOL, 1);
+	deliver(ifp, peer, r, ring_mask);
+	sim_devpool_free(r);
+}
+
+/* the fake driver (if_fake.c feth_nx_tx_queue_deliver_pkt_chain) for one
+ * packet already copied into the device TX pool */
 static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask)
 {
 	sim_stat(ifp, SKT_STAT_TX_PACKETS, 1);
@@ -146,15 +194,31 @@ static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt 
 		post_expired(ifp, ch->idx, p, now, exp == EXP_DROP);
 	if (exp == EXP_DROP) {
 		sim_stat(ifp, SKT_STAT_DROP_EXPIRED, 1);
+		sim_devpool_free(p);
 		return;
 	}
 	if (rate_drop) {
 		sim_stat(ifp, SKT_STAT_DROP_TX_RATE, 1);
 		if (has_id && !sim_sc(SC_SIM_DROP_WITHOUT_EVENT))
 			post_status(ifp, ch->idx, p);
+		sim_devpool_free(p);
 		return;
 	}
-	deliver(ifp, p, ring_mask);
+	feth_cross(ifp, p, ring_mask);
+}
+
+/* netif_vp_send_pkt_chain_low_latency: the user packet is copied into the
+ * device TX pool (alloc failure = drop) before the driver sees it */
+static void vp_send(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask)
+{
+	struct sim_pkt *d = sim_devpool_alloc(ifp->txpool);
+	if (d == NULL) {
+		sim_stat(ifp, SKT_STAT_DROP_DEV_NOMEM, 1);
+		return;
+	}
+	sim_stat(ifp, SKT_STAT_DEV_TX_ALLOC, 1);
+	pkt_copy(d, p);
+	driver_tx(ch, ifp, d, ring_mask);
 }
 
 /* ring a channel's doorbell only if its owner sleeps in kevent; the fence
@@ -186,7 +250,7 @@ int sim_tx_sync(struct channel *ch)
 		*s = 0;
 		p->state = PS_USER;
 		if (p->len != 0)         /* zero-length packets are dropped by netif */
-			driver_tx(ch, ifp, p, &mask);
+			vp_send(ch, ifp, p, &mask);
 		sim_pool_free(ca, p);
 	}
 	atomic_store_explicit(&h->khead, head, memory_order_relaxed);
