@@ -85,7 +85,7 @@ class SimSession implements BackendSession {
 }
 
 /** The real kernel: feth0/feth1 and the sysctls are the machine's, one run at a time. */
-class SkywalkSession implements BackendSession {
+export class SkywalkSession implements BackendSession {
   readonly name = "skywalk" as const;
   readonly childEnv = {};
   readonly journalPath = skywalkJournalPath();
