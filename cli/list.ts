@@ -1,26 +1,39 @@
 /** `skt list`: each test, its description, and whether it can run here (or why not). */
 import { TESTS } from "../scenarios/table.ts";
 import { type BackendName, unavailableReason } from "../scenarios/backend.ts";
-import { loadShim } from "../ffi/loader.ts";
+import { skipReason } from "../scenarios/gate.ts";
+import { Shim } from "../ffi/spi.ts";
 import { SktError } from "../ffi/errors.ts";
 
-/** Why nothing can run on this backend here, or null. */
-function blocker(backend: BackendName): string | null {
+/** The backend's shim, or why it can't be had here. */
+function shimOrReason(backend: BackendName): Shim | string {
   const reason = unavailableReason(backend);
   if (reason) return reason;
   try {
-    loadShim(backend);
-    return null;
+    return Shim.load(backend);
   } catch (e) {
     if (e instanceof SktError) return e.message;
     throw e;
   }
 }
 
+/** The same gate `run` applies; the sim's features live in its per-run domain and are all there. */
+function testReason(backend: BackendName, shim: Shim, required: bigint): string | null {
+  if (backend !== "skywalk") return null;
+  let features: bigint | null = null;
+  try {
+    features = shim.sysctlGetU64("kern.skywalk.features");
+  } catch {
+    // unreadable: the gate says so
+  }
+  return skipReason(backend, required, { os: Deno.build.os, features, uid: Deno.uid() });
+}
+
 export function listCommand(backend: BackendName): number {
-  const why = blocker(backend);
+  const shim = shimOrReason(backend);
   const width = Math.max(...TESTS.map((t) => t.name.length));
   for (const t of TESTS) {
+    const why = typeof shim === "string" ? shim : testReason(backend, shim, t.requiredFeatures);
     const status = why ? `cannot run on ${backend}: ${why}` : `runs on ${backend}`;
     const note = t.upstreamRegistered
       ? ""

@@ -1,10 +1,15 @@
 /**
  * Backends as the driver sees them: whether one can run here, and a session
- * that owns its environment (the sim's shared-memory domain) for one run.
+ * that owns its environment for one run (the sim's shared-memory domain; for
+ * skywalk, the machine lock and the persisted journal).
  */
 import { Shim } from "../ffi/spi.ts";
 import type { BackendName } from "../ffi/loader.ts";
 import { EnvironmentError } from "../ffi/errors.ts";
+import { osReason } from "./gate.ts";
+import { acquireMachineLock, type MachineLock } from "./machine_lock.ts";
+import { recoverJournal } from "./journal.ts";
+import type { Log } from "./netifdirect.ts";
 
 export type { BackendName };
 export const BACKENDS: readonly BackendName[] = ["sim", "skywalk"];
@@ -12,13 +17,20 @@ export const BACKENDS: readonly BackendName[] = ["sim", "skywalk"];
 /** The environment variable that tells a child which sim domain to attach. */
 export const SIM_DOMAIN_ENV = "SKT_SIM_DOMAIN";
 
-/** Why a backend cannot run on this machine, or null when it can. */
+/** Why a backend cannot run on this OS at all, or null (the rest of the gate: gate.ts). */
 export function unavailableReason(backend: BackendName): string | null {
-  if (backend === "skywalk" && Deno.build.os !== "darwin") {
-    return `the skywalk backend needs macOS with a development kernel (this is ${Deno.build.os})`;
-  }
-  return null;
+  return osReason(backend, Deno.build.os);
 }
+
+/**
+ * Where skywalk runs keep the machine lock and the journal. /var/run is
+ * emptied at boot, as the sysctls and interfaces they record are reset.
+ */
+export function skywalkStateDir(): string {
+  return Deno.env.get("SKT_STATE_DIR")?.replace(/\/$/, "") || "/var/run/skt";
+}
+export const skywalkLockPath = (): string => `${skywalkStateDir()}/skywalk.lock`;
+export const skywalkJournalPath = (): string => `${skywalkStateDir()}/skywalk-journal.json`;
 
 /** Where sim domains live: tmpfs on Linux, the temporary folder elsewhere. */
 export function simRoot(): string {
@@ -40,17 +52,28 @@ export interface BackendSession extends Disposable {
   readonly shim: Shim;
   /** environment the children need to reach the same backend state */
   readonly childEnv: Record<string, string>;
+  /** where the run's journal is persisted, or null (kept in memory only) */
+  readonly journalPath: string | null;
+  /**
+   * Called once the test is known to run, before init: takes what the run
+   * needs exclusively and undoes what a killed run left. Throws
+   * EnvironmentError (exit 3) when it can't.
+   */
+  prepare(log: Log): void;
   close(): void;
 }
 
 class SimSession implements BackendSession {
   readonly name = "sim" as const;
   readonly childEnv: Record<string, string>;
+  /** a domain is this run's alone and is removed with it: nothing to persist */
+  readonly journalPath = null;
   #open = true;
 
   constructor(readonly shim: Shim, readonly domain: string) {
     this.childEnv = { [SIM_DOMAIN_ENV]: domain };
   }
+  prepare(): void {}
   close(): void {
     if (!this.#open) return;
     this.#open = false;
@@ -61,12 +84,31 @@ class SimSession implements BackendSession {
   }
 }
 
-class SkywalkSession implements BackendSession {
+/** The real kernel: feth0/feth1 and the sysctls are the machine's, one run at a time. */
+export class SkywalkSession implements BackendSession {
   readonly name = "skywalk" as const;
   readonly childEnv = {};
+  readonly journalPath = skywalkJournalPath();
+  #lock: MachineLock | null = null;
+
   constructor(readonly shim: Shim) {}
-  close(): void {}
-  [Symbol.dispose](): void {}
+
+  prepare(log: Log): void {
+    this.#lock ??= acquireMachineLock(skywalkLockPath());
+    const recovered = recoverJournal(this.journalPath, this.shim);
+    if (recovered) {
+      log.info(
+        `undid what a killed run (pid ${recovered.pid}) left: ${recovered.undone.join(", ")}`,
+      );
+    }
+  }
+  close(): void {
+    this.#lock?.release();
+    this.#lock = null;
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
 }
 
 /** A name for one run's sim domain: unique per process and start time. */

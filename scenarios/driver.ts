@@ -18,6 +18,7 @@ import { type ChildCommand, ChildProc, type ReadyState } from "./children.ts";
 import type { ChildResult, Log } from "./netifdirect.ts";
 import type { MpTest } from "./table.ts";
 import { Journal } from "./journal.ts";
+import { skipReason } from "./gate.ts";
 import { SktError } from "../ffi/errors.ts";
 
 export interface RunOptions {
@@ -158,25 +159,27 @@ export async function runMpTest(
 
   using session = openBackend(options.backend, newRunId());
   const features = readFeatures(session);
-  if ((test.requiredFeatures & features) !== test.requiredFeatures) {
-    log.info(
-      `Required features: 0x${test.requiredFeatures.toString(16)}, actual features 0x${
-        features.toString(16)
-      }`,
-    );
+  const skip = skipReason(options.backend, test.requiredFeatures, {
+    os: Deno.build.os,
+    features,
+    uid: Deno.uid(),
+  });
+  if (skip) {
+    if (features !== null && (test.requiredFeatures & features) !== test.requiredFeatures) {
+      log.info(
+        `Required features: 0x${test.requiredFeatures.toString(16)}, actual features 0x${
+          features.toString(16)
+        }`,
+      );
+    }
     log.info("Test Result: SKIPPED");
-    return skipRecord(
-      test,
-      options,
-      `kern.skywalk.features 0x${features.toString(16)} lacks 0x${
-        (test.requiredFeatures & ~features).toString(16)
-      } (Skywalk, netif nexus and a development or debug kernel are required)`,
-      started,
-    );
+    return skipRecord(test, options, skip, started);
   }
+  // the machine lock and a killed run's journal (skywalk) come before any change
+  session.prepare(log);
 
   log.info(`Test "${test.name}":\t${test.description}`);
-  const journal = new Journal(session.shim);
+  const journal = new Journal(session.shim, session.journalPath);
   const ctx = { journal, log };
   const interruption = watchSignals();
   let children: ChildProc[] = [];
@@ -223,12 +226,12 @@ export async function runMpTest(
   };
 }
 
-function readFeatures(session: BackendSession): bigint {
+/** kern.skywalk.features, or null when it can't be read (upstream then skips everything). */
+function readFeatures(session: BackendSession): bigint | null {
   try {
     return session.shim.sysctlGetU64("kern.skywalk.features");
   } catch {
-    // as upstream: an unreadable feature set is an empty one
-    return 0n;
+    return null;
   }
 }
 

@@ -85,3 +85,20 @@ Deno.test("cli: the skywalk backend off macOS is skipped with its reason, exit 4
   assertEquals(r.code, 4, r.stderr);
   assertMatch(r.stdout, /netifdirecttxrx skywalk SKIP .*needs macOS/);
 });
+
+Deno.test("cli: run and list give the same reason the skywalk backend can't run here", {
+  ignore: Deno.build.os === "darwin",
+}, async () => {
+  const run = await skt("run", "netifdirectchanevents", "--backend", "skywalk");
+  const list = await skt("list", "--backend", "skywalk");
+  assertEquals(run.code, 4, run.stderr);
+  const reason = /SKIP \d+\.\d\ds \((.*)\)$/m.exec(run.stdout)?.[1] ?? "";
+  assert(reason, run.stdout);
+  assertMatch(
+    list.stdout,
+    new RegExp(
+      `^netifdirectchanevents .*cannot run on skywalk: ${reason.replace(/[()]/g, "\\$&")}\\)$`,
+      "m",
+    ),
+  );
+});

@@ -32,8 +32,7 @@
 #endif
 
 _Static_assert(sizeof(struct skt_kevent) == 24, "struct skt_kevent is 24 bytes");
-_Static_assert(sizeof(slot_prop_t) == 64, "slot_prop_t is 64 bytes");
-_Static_assert(sizeof(packet_id_t) == 16, "packet_id_t is 16 bytes");
+/* the SPI's own sizes are pinned in skt_spi.h, which every backend compiles */
 
 /* ---------------------------------------------------------------- errors */
 
@@ -156,8 +155,10 @@ SKT_EXPORT int32_t skt_nexus_flow_add(skt_nxctl *ctl, const uint8_t *nx_uuid16, 
 	nexus_port_t port = NEXUS_PORT_ANY;
 	errno = 0;
 	int err = spi_err(skt_spi_flow_add(ctl->ctl, nx_uuid16, (uint16_t)flags, saddr16, daddr16, &port));
-	if (err)
-		return fail(err, "__os_nexus_flow_add(flags 0x%x)", flags);
+	if (err) {
+		const char *why = skt_spi_flow_add_explain();
+		return fail(err, "__os_nexus_flow_add(flags 0x%x)%s%s", flags, why ? ": " : "", why ? why : "");
+	}
 	return port;
 }
 
@@ -330,14 +331,18 @@ SKT_EXPORT int32_t skt_channel_get_fd(skt_channel *ch)
 	return fd < 0 ? fail(EBADF, "os_channel_get_fd") : fd;
 }
 
-/* handles of packets attached to TX slots that a sync has since consumed */
+static int in_window(const struct ring_state *rs, int64_t idx);
+
+/* handles of packets attached to TX slots that a sync has since consumed; a
+ * slot advanced past is the kernel's after the sync, and asking the SPI about
+ * a slot outside [head, tail) kills the process ("Index out of bounds in sgp") */
 static void sweep_tx_handles(skt_channel *ch)
 {
 	struct ring_state *rs = &ch->rs[SKT_RING_TX];
 	for (uint32_t i = 0; i < HT_SIZE && ch->tx_attached > 0; i++) {
 		struct hent *e = &ch->ht[i];
 		if ((e->flags & (H_LIVE | H_ATTACHED)) == (H_LIVE | H_ATTACHED) && e->ring == SKT_RING_TX &&
-		    os_channel_slot_get_packet(rs->r, rs->slots[e->slot]) != e->ph)
+		    (!in_window(rs, e->slot) || os_channel_slot_get_packet(rs->r, rs->slots[e->slot]) != e->ph))
 			hrelease(ch, e);
 	}
 }

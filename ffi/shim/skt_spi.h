@@ -71,7 +71,7 @@ typedef uint32_t channel_attr_type_t;
 #define CHANNEL_ATTR_LOW_LATENCY       31
 #define CHANNEL_ATTR_COUNT             33
 
-/* slot_prop_t: 64 bytes (os_channel.h) */
+/* slot_prop_t: 64 bytes, 8-aligned (os_channel.h) */
 typedef struct slot_prop {
 	uint16_t sp_flags;
 	uint16_t sp_len;
@@ -98,7 +98,7 @@ typedef struct {
 	uint32_t _reserved;
 } packet_id_t;
 
-typedef uint8_t packet_expiry_action_t;
+typedef uint32_t packet_expiry_action_t;  /* an enum in xnu: int-sized */
 #define PACKET_EXPIRY_ACTION_NONE   0
 #define PACKET_EXPIRY_ACTION_DROP   1
 #define PACKET_EXPIRY_ACTION_NOTIFY 2
@@ -132,7 +132,7 @@ typedef struct {
 
 #define CHANNEL_EVENT_MAX_PAYLOAD_LEN 40
 
-/* 24 bytes */
+/* 24 bytes on LP64 */
 struct os_channel_event_data {
 	os_channel_event_type_t event_type;
 	int32_t                 event_more;   /* boolean_t */
@@ -140,12 +140,45 @@ struct os_channel_event_data {
 	uint8_t                 *event_data;
 };
 
-/* ---- bsd/net/if_var_status.h: struct ifnet_interface_advisory (96 B) ---- */
+/* ---- bsd/net/if_var_status.h: struct ifnet_interface_advisory (96 B) ----
+ * Only its size matters to the shim (the SPI copies the whole struct); the
+ * version 2 arm is declared so the size is computed, not just stated:
+ * packed header (4) + capacity (48) + wifi context (37) = 89, aligned to 8. */
 #define IF_INTERFACE_ADVISORY_SIZE 96
+#pragma pack(push, 1)
+struct skt_ifnet_interface_advisory {
+	struct {
+		uint8_t version, direction, interface_type, notification_type;
+	} header;
+	struct {
+		int32_t  rate_trend_suggestion;
+		uint64_t timestamp;              /* mach absolute time */
+		uint64_t max_bandwidth;
+		uint64_t total_byte_count;
+		uint64_t average_throughput;
+		uint32_t flushable_queue_size;
+		uint32_t non_flushable_queue_size;
+		uint32_t average_delay;
+	} capacity;
+	union {
+		struct {
+			uint8_t  frequency_band, intermittent_state;
+			uint16_t estimated_intermittent_period, single_outage_period;
+			uint8_t  bt_coex, quality_score_delay, quality_score_loss,
+			    quality_score_channel, radio_coex;
+			uint16_t wlan_duty_cycle;
+			uint32_t wifi_observed_tx_bitrate[6];
+		} wifi_context;
+		uint8_t cell_context[16];
+	};
+} __attribute__((aligned(8)));
+#pragma pack(pop)
 
 /* ---- bsd/sys/event_private.h -------------------------------------------- */
+#ifndef EVFILT_READ   /* <sys/event.h> has them on darwin */
 #define EVFILT_READ        (-1)
 #define EVFILT_WRITE       (-2)
+#endif
 #define EVFILT_NW_CHANNEL  (-16)
 #define NOTE_FLOW_ADV_UPDATE 0x00000001
 #define NOTE_CHANNEL_EVENT   0x00000002
@@ -177,7 +210,7 @@ int os_channel_slot_detach_packet(channel_ring_t ring, channel_slot_t slot, pack
 int os_channel_packet_alloc(channel_t chd, packet_t *ph);
 int os_channel_packet_free(channel_t chd, packet_t ph);
 
-int os_channel_configure_interface_advisory(channel_t chd, bool enable);
+int os_channel_configure_interface_advisory(channel_t chd, int enable /* boolean_t */);
 int os_channel_get_interface_advisory(channel_t chd, void *advisory /* 96 B */);
 int os_channel_get_next_event_handle(channel_t chd, os_channel_event_handle_t *eh,
     os_channel_event_type_t *etype, uint32_t *nevents);
@@ -206,8 +239,41 @@ void *os_buflet_get_object_address(buflet_t buf);
 uint32_t os_buflet_get_data_limit(buflet_t buf);
 
 /* __os_nexus_flow_add takes a struct nx_flow_req whose layout changes between
- * xnu releases; each backend declares it privately and exposes this adapter. */
+ * xnu releases; each backend declares it privately and exposes this adapter.
+ * Returns 0 or an errno value. */
 int skt_spi_flow_add(nexus_controller_t ctl, const skt_uuid_t nx_uuid, uint16_t flags,
     const uint8_t *saddr6 /* NULL = none */, const uint8_t *daddr6, nexus_port_t *nx_port);
+/* Why the calling thread's last skt_spi_flow_add failed, beyond its errno
+ * (e.g. "the nx_flow_req layout does not match this macOS"), or NULL. */
+const char *skt_spi_flow_add_explain(void);
+
+/* ---- sizes and offsets pinned (xnu-spi.md section 3; LP64) -------------- */
+_Static_assert(sizeof(slot_prop_t) == 64, "slot_prop_t is 64 bytes");
+_Static_assert(_Alignof(slot_prop_t) == 8, "slot_prop_t is 8-aligned");
+_Static_assert(offsetof(slot_prop_t, sp_idx) == 4, "slot_prop_t.sp_idx at 4");
+_Static_assert(offsetof(slot_prop_t, sp_buf_ptr) == 16, "slot_prop_t.sp_buf_ptr at 16");
+_Static_assert(offsetof(slot_prop_t, _sp_pad) == 32, "slot_prop_t._sp_pad at 32");
+_Static_assert(sizeof(packet_id_t) == 16, "packet_id_t is 16 bytes");
+_Static_assert(offsetof(packet_id_t, pktid_timestamp) == 4, "packet_id_t.pktid_timestamp at 4");
+_Static_assert(offsetof(packet_id_t, pktid_stream_identifier) == 8,
+    "packet_id_t.pktid_stream_identifier at 8");
+_Static_assert(sizeof(os_channel_event_packet_transmit_status_t) == 20,
+    "transmit status event is 20 bytes");
+_Static_assert(offsetof(os_channel_event_packet_transmit_status_t, packet_status) == 16,
+    "transmit status event: packet_status at 16");
+_Static_assert(sizeof(os_channel_event_packet_transmit_expired_t) == 40,
+    "transmit expired event is 40 bytes");
+_Static_assert(offsetof(os_channel_event_packet_transmit_expired_t, packet_tx_expiration_deadline) == 16,
+    "transmit expired event: deadline at 16");
+_Static_assert(offsetof(os_channel_event_packet_transmit_expired_t, packet_tx_expiration_status) == 32,
+    "transmit expired event: status at 32");
+_Static_assert(sizeof(struct os_channel_event_data) == 24, "os_channel_event_data is 24 bytes");
+_Static_assert(offsetof(struct os_channel_event_data, event_data) == 16,
+    "os_channel_event_data.event_data at 16");
+_Static_assert(sizeof(struct skt_ifnet_interface_advisory) == IF_INTERFACE_ADVISORY_SIZE,
+    "interface advisory is 96 bytes");
+_Static_assert(offsetof(struct skt_ifnet_interface_advisory, capacity.timestamp) == 8,
+    "interface advisory: capacity.timestamp at 8");
+_Static_assert(sizeof(packet_expiry_action_t) == 4, "packet_expiry_action_t is an int-sized enum");
 
 #endif /* SKT_SPI_H */

@@ -127,7 +127,7 @@ uint64_t sim_adv_next_due(void)
 	return best;
 }
 
-int os_channel_configure_interface_advisory(channel_t ch, bool enable)
+int os_channel_configure_interface_advisory(channel_t ch, int enable /* boolean_t */)
 {
 	if (ch == NULL || atomic_load(&ch->sc->defunct)) {
 		errno = ENXIO;

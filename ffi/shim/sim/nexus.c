@@ -138,3 +138,9 @@ out:
 	sim_unlock(&h->cfglock);
 	return err;
 }
+
+/* the sim has nothing to add to an errno */
+const char *skt_spi_flow_add_explain(void)
+{
+	return NULL;
+}

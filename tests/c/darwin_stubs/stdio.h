@@ -1,0 +1,8 @@
+/* Stand-in for the macOS SDK header of the same name, for the syntax-only
+ * check of ffi/shim/darwin (tests/darwin_syntax_test.ts); never shipped.
+ * Only what the shim uses, with values and layouts read in xnu-11215.1.10. */
+#pragma once
+#include <stdarg.h>
+#include <stddef.h>
+int snprintf(char *restrict, size_t, const char *restrict, ...) __attribute__((format(printf, 3, 4)));
+int vsnprintf(char *restrict, size_t, const char *restrict, va_list) __attribute__((format(printf, 3, 0)));

@@ -1,0 +1,8 @@
+/* Stand-in for the macOS SDK header of the same name, for the syntax-only
+ * check of ffi/shim/darwin (tests/darwin_syntax_test.ts); never shipped.
+ * Only what the shim uses, with values and layouts read in xnu-11215.1.10. */
+#pragma once
+#include <sys/types.h>
+struct timespec { time_t tv_sec; long tv_nsec; };
+typedef enum { CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 6 } clockid_t;
+int clock_gettime(clockid_t, struct timespec *);
