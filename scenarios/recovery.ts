@@ -238,6 +238,8 @@ export function recoverLeftovers(): RecoveryReport {
   const dir = stateDir();
   let names: string[] = [];
   try {
+    const files = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name);
+    reclaimAbandonedClaims(dir, files);
     names = [...Deno.readDirSync(dir)]
       .filter((e) => e.isFile && e.name.endsWith(RECORD_SUFFIX))
       .map((e) => e.name)
@@ -251,6 +253,19 @@ export function recoverLeftovers(): RecoveryReport {
   if (names.length > 0) tidyStateDir(dir);
   sweepSimDomains(report);
   return report;
+}
+
+/** Records claimed by a recovery that was itself killed are put back for this one. */
+function reclaimAbandonedClaims(dir: string, files: string[]): void {
+  for (const name of files) {
+    const m = /^(.+\.run\.json)\.(\d+)\.recovering$/.exec(name);
+    if (!m || isRunning({ pid: Number(m[2]), started: null })) continue;
+    try {
+      Deno.renameSync(`${dir}/${name}`, `${dir}/${m[1]}`);
+    } catch {
+      // another run put it back first
+    }
+  }
 }
 
 function readRecord(path: string, report: RecoveryReport): RunRecord | null {

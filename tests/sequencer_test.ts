@@ -14,7 +14,7 @@ import { domainsOf, recordsOf } from "./leftovers.ts";
 
 const fakeChild = new URL("./fixtures/fake_child.ts", import.meta.url).pathname;
 /** The driver's SIGTERM-to-SIGKILL grace, plus room for a slow shared machine. */
-const GRACE_MS = 2000 + 3000;
+const GRACE_MS = 2000 + 6000;
 
 function fakeTest(calls: string[]): MpTest {
   return {
