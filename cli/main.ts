@@ -7,7 +7,8 @@
  *   skt sweep [--filter GLOB]... [--repeat N] [--fail-fast] [--json FILE|-] [--junit FILE] [--tap]
  *   skt child NAME INDEX ...   (internal: how the driver starts each child)
  *
- * Exit status: 0 pass, 1 fail, 2 usage error, 3 environment error, 4 nothing ran.
+ * Exit status: 0 pass, 1 fail, 2 usage error, 3 environment error, 4 nothing ran,
+ * 130 / 143 interrupted by SIGINT / SIGTERM (README: "Exit codes and cleanup").
  */
 import { argument, command, constant, option } from "@optique/core/primitives";
 import { object, or } from "@optique/core/constructs";
@@ -15,7 +16,7 @@ import { multiple, optional, withDefault } from "@optique/core/modifiers";
 import type { InferValue } from "@optique/core/parser";
 import { choice, integer, string } from "@optique/core/valueparser";
 import { run } from "@optique/run";
-import { ExitCode, SktError } from "../ffi/errors.ts";
+import { ExitCode, SktError, UsageError } from "../ffi/errors.ts";
 import { BACKENDS } from "../scenarios/backend.ts";
 import { DEFAULT_OPTIONS } from "../scenarios/driver.ts";
 import { logFor, printError, setupLogging } from "./log.ts";
@@ -55,7 +56,8 @@ const parser = or(
     "run",
     object({
       cmd: constant("run" as const),
-      tests: multiple(argument(string({ metavar: "NAME" })), { min: 1 }),
+      // no names is refused by resolveTests, with a sentence instead of optique's
+      tests: multiple(argument(string({ metavar: "NAME" }))),
       backend: backendOption,
       packets: packetsOption,
       batch: batchOption,
@@ -143,13 +145,35 @@ const parser = or(
 
 export type CliArgs = InferValue<typeof parser>;
 
+/**
+ * Usage errors as one line, `skt: ...`, whatever the terminal width: optique
+ * wraps long messages and labels them "Error:", so its stderr is collected
+ * and reflowed before exiting.
+ */
+function usageErrorSink(): { stderr: (text: string) => void; onExit: (code: number) => never } {
+  const parts: string[] = [];
+  return {
+    stderr: (text) => parts.push(text),
+    onExit: (code) => {
+      const message = parts.join(" ").replace(/\s+/g, " ").replace(/^Error: /, "").trim();
+      if (message) printError(`skt: ${message}`);
+      Deno.exit(code);
+    },
+  };
+}
+
 async function main(args: string[]): Promise<number> {
+  if (args.length === 0) {
+    throw new UsageError("no command given: skt list, or skt run NAME... (see skt --help)");
+  }
   const parsed = run(parser, {
     programName: "skt",
     args,
     help: "both",
     aboveError: "none",
     errorExitCode: ExitCode.usage,
+    colors: false,
+    ...usageErrorSink(),
   });
   setupLogging("verbose" in parsed && parsed.verbose);
   switch (parsed.cmd) {

@@ -22,6 +22,9 @@ export interface RunArgs {
 
 /** Resolves test names, refusing unknown, empty and repeated ones with one sentence. */
 export function resolveTests(names: readonly string[]): MpTest[] {
+  if (names.length === 0) {
+    throw new UsageError("no test name given: skt run NAME... (see `skt list`)");
+  }
   const seen = new Set<string>();
   return names.map((name) => {
     if (name.trim() === "") throw new UsageError("an empty test name was given");

@@ -62,9 +62,21 @@ function openOrExplain<S extends Deno.ForeignLibraryInterface>(
     return Deno.dlopen(path, table);
   } catch (cause) {
     if (cause instanceof Deno.errors.NotCapable) throw cause;
-    const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
-    throw new ShimLoadError(`${path} is not a loadable skt shim library: ${reason}`, { cause });
+    throw new ShimLoadError(
+      `${path} is not a loadable skt shim library (${dlopenReason(path, cause)})`,
+      { cause },
+    );
   }
+}
+
+/** The loader's reason, without Deno's repeated "Could not open library:" and the path again. */
+function dlopenReason(path: string, cause: unknown): string {
+  let reason = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
+  reason = reason.replace(/^(?:Could not open library: )+/, "");
+  if (reason.startsWith(`${path}: `)) reason = reason.slice(path.length + 2);
+  const missing = /undefined symbol: (\w+)/.exec(reason);
+  if (missing) return `it does not export ${missing[1]}`;
+  return reason.trim() || "dlopen failed";
 }
 
 function isFile(path: string): boolean {

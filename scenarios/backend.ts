@@ -17,6 +17,14 @@ export const BACKENDS: readonly BackendName[] = ["sim", "skywalk"];
 /** The environment variable that tells a child which sim domain to attach. */
 export const SIM_DOMAIN_ENV = "SKT_SIM_DOMAIN";
 
+/**
+ * Test-only: a long-lived sim domain standing in for a machine's kernel state.
+ * A run attaches to it instead of creating its own domain, changes it only
+ * through its journal, and leaves it in place; so the suite can check that
+ * sysctls and interfaces are put back, as they must be on a real kernel.
+ */
+export const SIM_MACHINE_ENV = "SKT_SIM_MACHINE";
+
 /** Why a backend cannot run on this OS at all, or null (the rest of the gate: gate.ts). */
 export function unavailableReason(backend: BackendName): string | null {
   return osReason(backend, Deno.build.os);
@@ -70,14 +78,16 @@ class SimSession implements BackendSession {
   readonly journalPath = null;
   #open = true;
 
-  constructor(readonly shim: Shim, readonly domain: string) {
+  /** owned: the run created the domain and destroys it; otherwise it only detaches */
+  constructor(readonly shim: Shim, readonly domain: string, readonly owned: boolean) {
     this.childEnv = { [SIM_DOMAIN_ENV]: domain };
   }
   prepare(): void {}
   close(): void {
     if (!this.#open) return;
     this.#open = false;
-    this.shim.envDestroy(this.domain);
+    if (this.owned) this.shim.envDestroy(this.domain);
+    else this.shim.envDetach();
   }
   [Symbol.dispose](): void {
     this.close();
@@ -116,15 +126,30 @@ export function newRunId(): string {
   return `${Deno.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-/** Opens a backend for one run (the sim gets a fresh domain named after the run). */
-export function openBackend(name: BackendName, runId: string): BackendSession {
+/**
+ * Opens a backend for one run (the sim gets a fresh domain named after the run,
+ * or attaches to SKT_SIM_MACHINE). onDomain hears of the domain before it is
+ * created or attached, so that it can be recorded first.
+ */
+export function openBackend(
+  name: BackendName,
+  runId: string,
+  onDomain: (path: string, owned: boolean) => void = () => {},
+): BackendSession {
   const reason = unavailableReason(name);
   if (reason) throw new EnvironmentError(reason);
   const shim = Shim.load(name);
   if (name === "skywalk") return new SkywalkSession(shim);
+  const machine = Deno.env.get(SIM_MACHINE_ENV);
+  if (machine) {
+    onDomain(machine, false);
+    shim.envAttach(machine);
+    return new SimSession(shim, machine, false);
+  }
   const domain = `${simRoot()}/${SIM_DOMAIN_PREFIX}${runId}`;
+  onDomain(domain, true);
   shim.envCreate(domain);
-  return new SimSession(shim, domain);
+  return new SimSession(shim, domain, true);
 }
 
 /** In a child: the shim of the backend, attached to the parent's sim domain. */

@@ -10,6 +10,7 @@ import { type Log, netifdirectXferIpv6 } from "./netifdirect.ts";
 import type { MpTest } from "./table.ts";
 import { TestFailure } from "./assert.ts";
 import { SktError } from "../ffi/errors.ts";
+import { childFault, faultAfterGo, faultBeforeReady } from "./faults.ts";
 
 export interface ChildOptions {
   backend: BackendName;
@@ -39,12 +40,17 @@ export async function childMain(
 ): Promise<number> {
   let message: ChildMessage;
   try {
+    const fault = childFault(index);
     const shim = attachBackend(options.backend);
     const result = await netifdirectXferIpv6(shim, index, test.testId, {
       packets: options.packets,
       batch: options.batch,
       paceUs: options.paceUs,
-      readyGo,
+      readyGo: async () => {
+        await faultBeforeReady(fault, options.log);
+        await readyGo();
+        await faultAfterGo(fault, options.log);
+      },
       log: options.log,
     });
     message = { ok: true, result };

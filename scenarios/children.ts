@@ -23,6 +23,8 @@ export class ChildProc {
   readonly proc: Deno.ChildProcess;
   readonly status: Promise<Deno.CommandStatus>;
   exited: Deno.CommandStatus | null = null;
+  /** when its exit was seen (performance.now()), to tell which failure came first */
+  exitedAt = Infinity;
   /** why the parent signalled this child, if it did */
   killedBecause: string | null = null;
   /** the first byte it sent, when it was not the ready byte */
@@ -44,6 +46,7 @@ export class ChildProc {
     }).spawn();
     this.status = this.proc.status.then((s) => {
       this.exited = s;
+      this.exitedAt = performance.now();
       clearTimeout(this.#killTimer);
       return s;
     });
@@ -73,12 +76,14 @@ export class ChildProc {
         if (first) {
           first = false;
           if (value[0] !== READY_BYTE) {
+            // kept whole: it may be a result line (a child that failed before ready)
             this.garbage = value[0];
             resolveReady("garbage");
+            this.#afterReady.push(value);
           } else {
             resolveReady("ready");
+            this.#afterReady.push(value.subarray(1));
           }
-          this.#afterReady.push(value.subarray(1));
         } else {
           this.#afterReady.push(value);
         }
@@ -142,15 +147,19 @@ export class ChildProc {
     }
   }
 
-  /** After exit: everything it wrote after the ready byte, parsed as one JSON line. */
-  async result<T>(): Promise<T | null> {
+  /**
+   * After exit: the last line it wrote after the ready byte, parsed as JSON;
+   * `text` keeps that line when it is not JSON (what the child sent instead).
+   */
+  async result<T>(): Promise<{ message: T | null; text: string }> {
     await Promise.all([this.#stdoutDone, this.#stderrDone]);
-    const text = decoder.decode(concat(this.#afterReady)).trim();
-    if (!text) return null;
+    const text = decoder.decode(concat(this.#afterReady)).trim().split("\n").pop() ?? "";
+    if (!text) return { message: null, text };
     try {
-      return JSON.parse(text.split("\n").pop()!) as T;
+      const message = JSON.parse(text);
+      return { message: typeof message === "object" && message !== null ? message : null, text };
     } catch {
-      return null;
+      return { message: null, text };
     }
   }
 }

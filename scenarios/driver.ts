@@ -12,6 +12,7 @@ import {
   type BackendSession,
   newRunId,
   openBackend,
+  SIM_DOMAIN_ENV,
   unavailableReason,
 } from "./backend.ts";
 import { type ChildCommand, ChildProc, type ReadyState } from "./children.ts";
@@ -19,6 +20,7 @@ import type { ChildResult, Log } from "./netifdirect.ts";
 import type { MpTest } from "./table.ts";
 import { Journal } from "./journal.ts";
 import { skipReason } from "./gate.ts";
+import { recoverLeftovers, RunLedger } from "./recovery.ts";
 import { SktError } from "../ffi/errors.ts";
 
 export interface RunOptions {
@@ -146,7 +148,14 @@ function skipRecord(
   };
 }
 
-/** Runs one mptest and returns its record. Never throws for a test failure. */
+/**
+ * Runs one mptest and returns its record. Never throws for a test failure.
+ *
+ * It writes this run's record (the run ledger), cleans up after killed runs
+ * (scenarios/recovery.ts), records what this run will hold before taking it,
+ * and gives it back on every path: pass, failure, a child's crash, the
+ * timeout, SIGINT / SIGTERM of this process.
+ */
 export async function runMpTest(
   test: MpTest,
   options: RunOptions,
@@ -155,9 +164,69 @@ export async function runMpTest(
   const started = performance.now();
   const { log } = deps;
   const unavailable = unavailableReason(options.backend);
-  if (unavailable) return skipRecord(test, options, unavailable, started);
+  if (unavailable) {
+    log.info(`Test "${test.name}": skipped: ${unavailable}`);
+    return skipRecord(test, options, unavailable, started);
+  }
 
-  using session = openBackend(options.backend, newRunId());
+  // from here on Ctrl-C / SIGTERM wind the run down through its cleanup
+  const interruption = watchSignals();
+  try {
+    // this run's record first: a run that cannot write it does not start
+    const runId = newRunId();
+    const ledger = RunLedger.begin(options.backend, runId);
+    let session: BackendSession | null = null;
+    let record: TestRecord | null = null;
+    try {
+      const recovery = recoverLeftovers();
+      for (const line of recovery.actions) log.info(`recovery: ${line}`);
+      for (const line of recovery.problems) log.info(`recovery problem: ${line}`);
+      session = openBackend(
+        options.backend,
+        runId,
+        (path, owned) => ledger.noteDomain(path, owned),
+      );
+      record = await runInSession(test, options, deps, session, ledger, interruption, started);
+    } finally {
+      const closed = closeSession(session, log);
+      // a domain that could not be removed stays on record for the next run
+      if (closed === null) ledger.finish();
+      else if (record) failRecord(record, `cleanup failed: ${closed}`);
+    }
+    return record!;
+  } finally {
+    interruption.stop();
+  }
+}
+
+/** Closes the session; returns why it could not, or null. */
+function closeSession(session: BackendSession | null, log: Log): string | null {
+  try {
+    session?.close();
+    return null;
+  } catch (e) {
+    const why = (e as Error).message;
+    log.info(`cleanup failed: ${why}`);
+    return why;
+  }
+}
+
+function failRecord(record: TestRecord, reason: string): void {
+  if (record.verdict === "skip") return;
+  record.reason ??= reason;
+  record.verdict = "fail";
+}
+
+async function runInSession(
+  test: MpTest,
+  options: RunOptions,
+  deps: DriverDeps,
+  session: BackendSession,
+  ledger: RunLedger,
+  interruption: Interruption,
+  started: number,
+): Promise<TestRecord> {
+  const { log } = deps;
   const features = readFeatures(session);
   const skip = skipReason(options.backend, test.requiredFeatures, {
     os: Deno.build.os,
@@ -179,27 +248,36 @@ export async function runMpTest(
   session.prepare(log);
 
   log.info(`Test "${test.name}":\t${test.description}`);
-  const journal = new Journal(session.shim, session.journalPath);
+  // skywalk keeps its journal beside its machine lock; the sim's lives with the run record
+  const journal = new Journal(session.shim, session.journalPath ?? ledger.journalPath, {
+    pid: Deno.pid,
+    backend: session.shim.backend,
+    domain: session.childEnv[SIM_DOMAIN_ENV],
+  });
   const ctx = { journal, log };
-  const interruption = watchSignals();
-  let children: ChildProc[] = [];
+  const children: ChildProc[] = [];
   let failure: string | null = null;
   try {
     for (const [name, value] of Object.entries(options.knobs)) journal.setInt(name, value);
     test.init(ctx);
-    log.info(`Spawning ${test.nchildren} children`);
-    const factory = deps.childCommand ?? cliChildCommand;
-    children = Array.from(
-      { length: test.nchildren },
-      (_, i) => new ChildProc(i, factory(test, i, options, session.childEnv), deps.writeLine),
-    );
-    failure = await sequenceAndReap(children, options, interruption, log);
+    if (interruption.signal) {
+      failure = `the run was interrupted by ${interruption.signal}`;
+    } else {
+      log.info(`Spawning ${test.nchildren} children`);
+      const factory = deps.childCommand ?? cliChildCommand;
+      for (let i = 0; i < test.nchildren; i++) {
+        children.push(
+          new ChildProc(i, factory(test, i, options, session.childEnv), deps.writeLine),
+        );
+      }
+      ledger.noteChildren(children.map((c) => c.pid));
+      failure = await sequenceAndReap(children, options, interruption, log);
+    }
   } catch (e) {
     failure = e instanceof SktError ? e.message : `${(e as Error).message ?? e}`;
     for (const child of children) child.terminate(`the parent failed: ${failure}`, KILL_GRACE_MS);
     await Promise.all(children.map((c) => c.status));
   } finally {
-    interruption.stop();
     const problems = runFini(test, ctx);
     if (problems.length > 0) {
       failure ??= `cleanup failed: ${problems.join("; ")}`;
@@ -208,7 +286,12 @@ export async function runMpTest(
   }
 
   const reports = await Promise.all(children.map((c) => reportChild(c)));
-  const firstBad = reports.find((r) => !r.passed);
+  // the cause: the first child to fail by itself, before any the driver stopped because of it
+  const failed = reports.filter((r) => !r.passed).sort((a, b) =>
+    Number(!!children[a.index].killedBecause) - Number(!!children[b.index].killedBecause) ||
+    children[a.index].exitedAt - children[b.index].exitedAt
+  );
+  const firstBad = failed[0];
   const verdict: Verdict = failure === null && !firstBad ? "pass" : "fail";
   const reason = verdict === "pass"
     ? null
@@ -300,12 +383,20 @@ async function sequenceAndReap(
     for (const child of children) {
       const state: ReadyState | string = await Promise.race([child.ready(), stopReason]);
       if (state === "ready") continue;
-      const what = state === "eof"
-        ? `exited before sending ready`
-        : state === "garbage"
-        ? `sent 0x${child.garbage!.toString(16).padStart(2, "0")} instead of the ready byte 0x00`
-        : `sent no ready byte before ${state}`;
-      const failure = `child ${child.index} ${what}`;
+      let failure: string;
+      if (state === "eof") {
+        failure = `child ${child.index} ${await howItEnded(child)} before sending ready`;
+      } else if (state === "garbage") {
+        const early = await failedBeforeReady(child);
+        const byte = child.garbage!.toString(16).padStart(2, "0");
+        failure = early !== null
+          ? `child ${child.index} failed before sending ready: ${early}`
+          : `child ${child.index} sent 0x${byte} instead of the ready byte 0x00`;
+      } else if (interruption.signal) {
+        failure = state;
+      } else {
+        failure = `child ${child.index} sent no ready byte before ${state}`;
+      }
       log.info(failure);
       await stopAll(children, failure);
       return failure;
@@ -359,18 +450,59 @@ async function stopAll(children: ChildProc[], reason: string): Promise<void> {
   await Promise.all(children.map((c) => c.status));
 }
 
+/** After a child closed its stdout without ready: how it ended (it may still be closing). */
+async function howItEnded(child: ChildProc): Promise<string> {
+  const wait = timer(KILL_GRACE_MS);
+  const status = await Promise.race([child.status, wait.promise]);
+  wait.cancel();
+  if (status === "timeout") return "closed its stdout";
+  return status.signal ? `died by signal ${status.signal}` : `exited with status ${status.code}`;
+}
+
+/**
+ * A child that fails before ready (say, it cannot open its channel) writes its
+ * failure report where the ready byte should be: that report, or null.
+ */
+async function failedBeforeReady(child: ChildProc): Promise<string | null> {
+  if (child.garbage !== "{".charCodeAt(0)) return null;
+  const wait = timer(KILL_GRACE_MS);
+  const status = await Promise.race([child.status, wait.promise]);
+  wait.cancel();
+  if (status === "timeout") return null;
+  const { message } = await child.result<ChildMessage>();
+  return isChildMessage(message) && !message.ok ? String(message.error) : null;
+}
+
+function isChildMessage(m: unknown): m is ChildMessage {
+  const o = m as Record<string, unknown> | null;
+  return typeof o === "object" && o !== null &&
+    (o.ok === true ? typeof o.result === "object" && o.result !== null : o.ok === false);
+}
+
+/** At most 60 characters of what a child sent, for a report. */
+function excerpt(text: string): string {
+  const shown = text.length > 60 ? `${text.slice(0, 60)}...` : text;
+  return JSON.stringify(shown);
+}
+
 async function reportChild(child: ChildProc): Promise<ChildReport> {
   const status = await child.status;
-  const message = await child.result<ChildMessage>();
-  const result = message?.ok ? message.result : null;
-  const error = message && !message.ok ? message.error : null;
+  const { message, text } = await child.result<ChildMessage>();
+  const valid = isChildMessage(message) ? message : null;
+  const result = valid?.ok ? valid.result : null;
+  const error = valid && !valid.ok ? String(valid.error) : null;
+  const noResult = text
+    ? `with an unreadable result ${excerpt(text)}`
+    : "without reporting a result";
   let outcome: string;
   if (child.killedBecause && status.signal) {
     outcome = `was killed (${status.signal}) because ${child.killedBecause}`;
   } else if (status.signal) {
     outcome = `died by signal ${status.signal}`;
+  } else if (valid === null) {
+    outcome = `exited ${status.code} ${noResult}`;
   } else if (status.code === 0 && result === null) {
-    outcome = "exited 0 without reporting a result";
+    outcome = "exited 0 but reported a failure";
   } else {
     outcome = `exited ${status.code}`;
   }

@@ -176,7 +176,8 @@ export type FrameCheck =
   | "next-header"
   | "udp-length"
   | "payload-too-long"
-  | "checksum";
+  | "checksum"
+  | "sequence";
 
 /**
  * skt_netif_ipv6_udp_frame_process: checks a received frame of pktLen bytes held in
@@ -241,4 +242,22 @@ export function processFrame(
 /** The packet number of a frame (payload bytes 0-3, host order). */
 export function framePacketNumber(frame: FrameBuffer): number {
   return frame.view.getUint32(OFF_PAYLOAD, true);
+}
+
+/**
+ * The receive side's order check (skt_netif_channel_receive): returns how many
+ * frames are missing before packetNumber when `expected` was due next. A frame
+ * numbered before the expected one (reordered or repeated) is refused, unless
+ * errorsOk (a test that expects drops), where upstream counts the uint32 wrap.
+ */
+export function sequenceGap(packetNumber: number, expected: number, errorsOk: boolean): number {
+  if (packetNumber === expected) return 0;
+  if (!errorsOk && !(packetNumber > expected)) {
+    throw new FrameCheckError(
+      "sequence",
+      `packet number ${packetNumber} is not after the expected #${expected} ` +
+        "(payload.packet_number > *receive_index)",
+    );
+  }
+  return (packetNumber - expected) >>> 0;
 }

@@ -43,6 +43,7 @@ import {
   HDR_LEN,
   PAYLOAD_LEN,
   processFrame,
+  sequenceGap,
 } from "./frame.ts";
 
 export const NETIF_TXRX_PACKET_COUNT = 20_000;
@@ -734,11 +735,7 @@ class Receiver {
       this.log.debug(`\nPort ${this.port.port} received ${pktLen} bytes:`);
       lastSlot = slot;
       if (this.receiveIndex !== packetNumber) {
-        if (!errorsOk) {
-          check(packetNumber > this.receiveIndex, "payload.packet_number > *receive_index");
-        }
-        // uint32_t arithmetic, as upstream: a backwards jump wraps
-        const dropped = (packetNumber - this.receiveIndex) >>> 0;
+        const dropped = this.#sequenceGap(packetNumber, errorsOk);
         this.gapsTotal += dropped;
         if (packetNumber > this.receiveIndex) this.gapRanges.push([this.receiveIndex, dropped]);
         this.log.debug(
@@ -758,6 +755,23 @@ class Receiver {
     }
   }
 
+  /** The order check: frames missing before this one (a backwards one fails the test). */
+  #sequenceGap(packetNumber: number, errorsOk: boolean): number {
+    try {
+      return sequenceGap(packetNumber, this.receiveIndex, errorsOk);
+    } catch (e) {
+      if (!(e instanceof FrameCheckError)) throw e;
+      throw this.#refused(e, ` carrying packet number ${packetNumber}`);
+    }
+  }
+
+  #refused(e: FrameCheckError, carried: string): TestFailure {
+    return new TestFailure(
+      `frame #${this.receiveCount} received by child ${this.child} (expected packet #${this.receiveIndex}${carried}) ` +
+        `failed the ${e.check} check: ${e.message}`,
+    );
+  }
+
   /** skt_netif_ipv6_udp_frame_process, returning the payload's packet number. */
   #processFrame(pkt: number, pktLen: number): number {
     const { chan } = this.port;
@@ -774,10 +788,7 @@ class Receiver {
       const carried = pktLen >= HDR_LEN + 4
         ? ` carrying packet number ${framePacketNumber(this.#frame)}`
         : "";
-      throw new TestFailure(
-        `frame #${this.receiveCount} received by child ${this.child} (expected packet #${this.receiveIndex}${carried}) ` +
-          `failed the ${e.check} check: ${e.message}`,
-      );
+      throw this.#refused(e, carried);
     }
     return framePacketNumber(this.#frame);
   }

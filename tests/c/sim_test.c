@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -905,6 +906,47 @@ static void t_corrupt_knob(void)
 	CHECK_OK(skt_channel_sync(r->ch, CHANNEL_SYNC_RX));
 }
 
+/* a channel whose owner died is reclaimed, even while the owner is an unreaped zombie */
+static void t_dead_owner(void)
+{
+	uint8_t uuid[16];
+	uint64_t out;
+	int64_t attrs[] = { CHANNEL_ATTR_USER_PACKET_POOL, 1 };
+	CHECK_OK(skt_ifnet_get_netif_nexus("feth0", uuid));
+	skt_channel_destroy(P.s[0].ch);
+	P.s[0].ch = NULL;
+	int opened[2];
+	CHECK_OK(pipe(opened));
+	pid_t pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		close(opened[0]);
+		if (skt_channel_create(uuid, (uint32_t)P.s[0].port, attrs, 1, NULL, &out) < 0)
+			_exit(11);
+		if (write(opened[1], "o", 1) != 1)
+			_exit(12);
+		for (;;)
+			pause();
+	}
+	close(opened[1]);
+	char b;
+	int got = (int)read(opened[0], &b, 1);
+	close(opened[0]);
+	int busy = skt_channel_create(uuid, (uint32_t)P.s[0].port, attrs, 1, NULL, &out);
+	kill(pid, SIGKILL);
+	/* wait until it is a zombie, without reaping it */
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	int w = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT);
+	int reopened = skt_channel_create(uuid, (uint32_t)P.s[0].port, attrs, 1, NULL, &out);
+	waitpid(pid, NULL, 0);
+	CHECK_EQ(got, 1);
+	CHECK_EQ(busy, -EBUSY);
+	CHECK_EQ(w, 0);
+	CHECK(reopened >= 0, "reopen after the owner died: %d (%s)", reopened, last_error());
+	P.s[0].ch = (skt_channel *)(uintptr_t)out;
+}
+
 static void t_pair_teardown(void)
 {
 	pair_close(&P);
@@ -1413,6 +1455,7 @@ int main(void)
 	run("single-process throughput", t_throughput);
 	run("200 channel open/close cycles without leaks", t_open_close_cycles);
 	run("debug.sim.corrupt_frame", t_corrupt_knob);
+	run("a dead (zombie) owner's channel is reclaimed", t_dead_owner);
 	run("pair teardown", t_pair_teardown);
 	run("tx_drops=100: 10 transmit-status events", t_tx_drops_events);
 	run("expiry policies and events", t_expiry);

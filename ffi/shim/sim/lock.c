@@ -6,7 +6,9 @@
  * died inside a critical section can be taken over instead of hanging.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <string.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,30 @@ bool sim_pid_alive(int32_t pid)
 {
 	if (pid <= 0)
 		return false;
-	return kill(pid, 0) == 0 || errno != ESRCH;
+	if (kill(pid, 0) != 0 && errno == ESRCH)
+		return false;
+#ifdef __linux__
+	/*
+	 * A zombie has exited: the kernel released its channels at exit, and so
+	 * must the sim, however late its parent reaps it (an orphan's reaper may
+	 * take seconds, or never come in a container without an init).
+	 */
+	char path[32], buf[128];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			/* "pid (comm) S ...": the state follows the last ')' */
+			char *p = strrchr(buf, ')');
+			if (p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+				return false;
+		}
+	}
+#endif
+	return true;
 }
 
 void sim_lock(sim_lock_t *l)
