@@ -156,10 +156,28 @@ const CASES: Case[] = [
     stderr: /^skt: Unexpected option or subcommand: `--fast`\.$/,
   },
   {
-    name: "unknown command",
-    args: ["sweep"],
+    name: "a sweep --filter that matches nothing",
+    args: ["sweep", "--filter", "nomatch*"],
     code: USAGE,
-    stderr: /^skt: Unexpected option or subcommand: `sweep`\.$/,
+    stderr: /^skt: --filter 'nomatch\*' matches no test \(see `skt list`\)$/,
+  },
+  {
+    name: "an unwritable sweep --junit path",
+    args: ["sweep", "--junit", "/nonexistent/dir/report.xml"],
+    code: USAGE,
+    stderr: /^skt: cannot write the --junit report to "\/nonexistent\/dir\/report.xml"/,
+  },
+  {
+    name: "an unwritable sweep --json path",
+    args: ["sweep", "--json", "/nonexistent/dir/runs.jsonl"],
+    code: USAGE,
+    stderr: /^skt: cannot write the --json report to "\/nonexistent\/dir\/runs.jsonl"/,
+  },
+  {
+    name: "unknown command",
+    args: ["frobnicate"],
+    code: USAGE,
+    stderr: /^skt: Unexpected option or subcommand: `frobnicate`\.$/,
   },
   {
     name: "a --sim-knob that is not NAME=INTEGER",
