@@ -8,6 +8,7 @@
  * sender is never throttled. The sender's packet returns to its own pool.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "sim.h"
@@ -34,8 +35,27 @@ static int flow_lookup(int peer, const uint8_t *frame, uint32_t *gen)
 	return -1;
 }
 
-/* copy into the peer channel's pool and publish on its RX ring */
-static void deliver(struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask)
+/* The peer RX ring a TX sync is delivering into: a run of packets to one
+ * channel takes its rxlock once and publishes ktail once, when the run ends
+ * (one handover of those shared cache lines per sync rather than per packet).
+ * The channel cannot close meanwhile: closing takes the rxlock. */
+struct rx_hold {
+	int      t;    /* channel whose rxlock is held, -1 = none */
+	uint32_t kt;   /* its next ktail */
+};
+
+static void rx_release(struct rx_hold *h)
+{
+	if (h->t < 0)
+		return;
+	atomic_store_explicit(&sim_area(h->t)->rxh.ktail, h->kt, memory_order_release);
+	sim_unlock(&g_sim.hdr->chans[h->t].rxlock);
+	h->t = -1;
+}
+
+/* copy into the peer channel's pool and place on its RX ring */
+static void deliver(struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask, bool *full,
+    struct rx_hold *hold)
 {
 	int peer = atomic_load(&ifp->peer);
 	const uint8_t *frame = sim_pkt_data(p) + p->b.doff;
@@ -51,16 +71,21 @@ static void deliver(struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mas
 	struct sim_chan *sc = &g_sim.hdr->chans[t];
 	struct sim_chan_area *ca = sim_area(t);
 	struct sim_ringh *rh = &ca->rxh;
-	sim_lock(&sc->rxlock);
-	if (atomic_load(&sc->state) != CS_OPEN || sc->gen != gen) {   /* closed or reopened meanwhile */
-		sim_unlock(&sc->rxlock);
-		sim_stat(ifp, SKT_STAT_DROP_NO_FLOW, 1);
-		return;
+	if (hold->t != t) {
+		rx_release(hold);
+		sim_lock(&sc->rxlock);
+		if (atomic_load(&sc->state) != CS_OPEN || sc->gen != gen) {   /* closed or reopened meanwhile */
+			sim_unlock(&sc->rxlock);
+			sim_stat(ifp, SKT_STAT_DROP_NO_FLOW, 1);
+			return;
+		}
+		hold->t = t;
+		hold->kt = atomic_load_explicit(&rh->ktail, memory_order_relaxed);
 	}
-	uint32_t kt = atomic_load_explicit(&rh->ktail, memory_order_relaxed);
+	uint32_t kt = hold->kt;
 	uint32_t kh = atomic_load_explicit(&rh->khead, memory_order_acquire);
 	if (kt - kh >= SIM_RX_SLOTS) {
-		sim_unlock(&sc->rxlock);
+		*full = true;
 		sim_stat(ifp, SKT_STAT_DROP_RX_RING_FULL, 1);
 		return;
 	}
@@ -68,7 +93,6 @@ static void deliver(struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mas
 	if (q == NULL || len > q->b.dlim) {
 		if (q)
 			sim_pool_free(ca, q);
-		sim_unlock(&sc->rxlock);
 		sim_stat(ifp, SKT_STAT_DROP_NOMEM, 1);
 		return;
 	}
@@ -86,8 +110,7 @@ static void deliver(struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mas
 	if (cf > 0 && n == (uint64_t)cf && co >= 0 && (uint64_t)co < len)
 		dst[co] ^= 0xff;        /* test knob: a bad frame for the receiver to catch */
 	ca->rxs[kt % SIM_RX_SLOTS] = sim_off(q);
-	atomic_store_explicit(&rh->ktail, kt + 1, memory_order_release);
-	sim_unlock(&sc->rxlock);
+	hold->kt = kt + 1;
 	*ring_mask |= 1u << t;
 }
 
@@ -116,7 +139,8 @@ static void post_status(struct sim_ifnet *ifp, int chan, struct sim_pkt *p)
 }
 
 /* the fake driver (if_fake.c feth_nx_tx_queue_deliver_pkt_chain) for one packet */
-static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask)
+static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask,
+    bool *full, struct rx_hold *hold)
 {
 	sim_stat(ifp, SKT_STAT_TX_PACKETS, 1);
 	enum { NONE, EXP_DROP, EXP_NOTIFY } exp = NONE;
@@ -154,7 +178,7 @@ static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt 
 			post_status(ifp, ch->idx, p);
 		return;
 	}
-	deliver(ifp, p, ring_mask);
+	deliver(ifp, p, ring_mask, full, hold);
 }
 
 /* ring a channel's doorbell only if its owner sleeps in kevent; the fence
@@ -176,6 +200,8 @@ int sim_tx_sync(struct channel *ch)
 	struct sim_ifnet *ifp = &g_sim.hdr->ifs[ch->sc->ifidx];
 	uint32_t kh = atomic_load_explicit(&h->khead, memory_order_relaxed), head = h->head;
 	uint32_t mask = 0;
+	bool full = false;
+	struct rx_hold hold = { .t = -1 };
 	if (head - kh > SIM_TX_SLOTS)
 		sim_abort("TX sync: head outside [khead, tail]");
 	for (uint32_t c = kh; c != head; c++) {
@@ -186,14 +212,20 @@ int sim_tx_sync(struct channel *ch)
 		*s = 0;
 		p->state = PS_USER;
 		if (p->len != 0)         /* zero-length packets are dropped by netif */
-			driver_tx(ch, ifp, p, &mask);
+			driver_tx(ch, ifp, p, &mask, &full, &hold);
 		sim_pool_free(ca, p);
 	}
+	rx_release(&hold);
 	atomic_store_explicit(&h->khead, head, memory_order_relaxed);
 	h->tail = head + SIM_TX_SLOTS;   /* TX completes inline: every slot is free again */
 	if (sim_event_pending(ch))
 		mask |= 1u << ch->idx;
 	notify(mask);
+	/* the peer's RX ring was full: if it shares this CPU, let it run now rather
+	 * than at the end of our time slice (it would find one ring's worth of
+	 * frames and everything sent meanwhile dropped); a no-op otherwise */
+	if (full)
+		sched_yield();
 	return 0;
 }
 
