@@ -71,6 +71,8 @@ const EvFlagExpiry = 0x4;
 export interface Log {
   info(message: string): void;
   debug(message: string): void;
+  /** false when debug lines are discarded, so per-frame code can skip formatting them */
+  readonly debugEnabled?: boolean;
 }
 
 /** Knobs of a run; upstream's values are the defaults. */
@@ -102,7 +104,7 @@ export interface ChildResult {
 }
 
 /** channel_port of skywalk_test_utils.h */
-interface ChannelPort {
+export interface ChannelPort {
   chan: Channel;
   fd: number;
   port: number;
@@ -460,19 +462,21 @@ function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs): Chil
 }
 
 /** skt_netif_channel_send and skt_netif_ipv6_udp_frame_populate, over one channel. */
-class Sender {
+export class Sender {
   /** payload.packet_number: the next packet to send */
   packetNumber = 0;
   readonly #builder: FrameBuilder;
   readonly #prop = new SlotProp();
   readonly #pktid = new Uint8Array(16);
   readonly #pktidView = new DataView(this.#pktid.buffer);
+  readonly #debug: boolean;
 
   constructor(
     readonly port: ChannelPort,
     endpoints: ConstructorParameters<typeof FrameBuilder>[0],
     readonly log: Log,
   ) {
+    this.#debug = log.debugEnabled ?? true;
     this.#builder = new FrameBuilder(endpoints);
     // packet_id_t {version, payload type, seq, timestamp, stream, reserved}
     this.#pktid[0] = PKTID_VERSION_CURRENT;
@@ -489,7 +493,7 @@ class Sender {
       // grab a slot and populate it
       const slot = chan.getNextSlot(Ring.tx, lastSlot, prop);
       if (slot < 0) {
-        if (this.packetNumber < limit) {
+        if (this.#debug && this.packetNumber < limit) {
           this.log.debug(`TX didn't complete batch (${this.packetNumber} < ${limit})`);
         }
         break;
@@ -524,7 +528,9 @@ class Sender {
       chan.packetSetPacketId(pkt, this.#pktid);
       if (prehook !== null) prehook(pkt);
       chan.packetFinalize(pkt);
-      this.log.debug(`\nPort ${this.port.port} transmitting ${frameLength} bytes:`);
+      if (this.#debug) {
+        this.log.debug(`\nPort ${this.port.port} transmitting ${frameLength} bytes:`);
+      }
       check(frameLength !== 0, "frame_length != 0");
       if (userPacketPool) {
         chan.slotAttachPacket(Ring.tx, slot, pkt);
@@ -563,15 +569,18 @@ class Sender {
 }
 
 /** skt_netif_channel_receive and skt_netif_ipv6_udp_frame_process, over one channel. */
-class Receiver {
+export class Receiver {
   receiveCount = 0;
   receiveIndex = 0;
   /** sum of every call's *pkts_dropped (upstream resets it per call and never reads it) */
   gapsTotal = 0;
   readonly #prop = new SlotProp();
   readonly #frame = new FrameBuffer();
+  readonly #debug: boolean;
 
-  constructor(readonly port: ChannelPort, readonly child: number, readonly log: Log) {}
+  constructor(readonly port: ChannelPort, readonly child: number, readonly log: Log) {
+    this.#debug = log.debugEnabled ?? true;
+  }
 
   receive(limit: number, errorsOk: boolean): void {
     const { chan, userPacketPool } = this.port;
@@ -595,7 +604,7 @@ class Receiver {
       check(pktLen === prop.len, "pkt_len == prop.sp_len");
       check(pktLen <= frameLength, "pkt_len <= frame_length");
       const packetNumber = this.#processFrame(pkt, pktLen);
-      this.log.debug(`\nPort ${this.port.port} received ${pktLen} bytes:`);
+      if (this.#debug) this.log.debug(`\nPort ${this.port.port} received ${pktLen} bytes:`);
       lastSlot = slot;
       if (this.receiveIndex !== packetNumber) {
         if (!errorsOk) {
@@ -604,9 +613,11 @@ class Receiver {
         // uint32_t arithmetic, as upstream: a backwards jump wraps
         const dropped = (packetNumber - this.receiveIndex) >>> 0;
         this.gapsTotal += dropped;
-        this.log.debug(
-          `child ${this.child} dropped ${dropped} (received #${packetNumber}, expected #${this.receiveIndex})`,
-        );
+        if (this.#debug) {
+          this.log.debug(
+            `child ${this.child} dropped ${dropped} (received #${packetNumber}, expected #${this.receiveIndex})`,
+          );
+        }
         this.receiveIndex = packetNumber;
       }
       if (userPacketPool) chan.packetFree(pkt);
