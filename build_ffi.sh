@@ -44,7 +44,7 @@ up_to_date() {
 	done
 }
 if up_to_date; then
-	echo "$out is up to date"
+	echo "$out is up to date" >&2
 	exit 0
 fi
 
@@ -54,20 +54,20 @@ mkdir -p "$out"
 # sim backend: common.c + sim/*.c
 "$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"sim"' "${shared[@]}" \
 	-o "$out/libskt_sim.$ext" ffi/shim/common.c ffi/shim/sim/*.c -lpthread
-echo "built $out/libskt_sim.$ext"
+echo "built $out/libskt_sim.$ext" >&2
 
 "$cc" "${cflags[@]}" -Iffi/shim -o "$out/sim_test" tests/c/sim_test.c \
 	-L"$out" -lskt_sim -Wl,-rpath,"$rpath" -lpthread
-echo "built $out/sim_test"
+echo "built $out/sim_test" >&2
 
 # bench only: the C reference child of `deno task bench` (bench/c/ref_child.c)
 "$cc" "${cflags[@]}" -Iffi/shim -o "$out/ref_child" bench/c/ref_child.c \
 	-L"$out" -lskt_sim -Wl,-rpath,"$rpath"
-echo "built $out/ref_child"
+echo "built $out/ref_child" >&2
 
 # darwin backend (issue 5): the real Skywalk SPI from libsystem_kernel
 if [ "$(uname -s)" = Darwin ] && [ -f ffi/shim/darwin/backend.c ]; then
 	"$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"skywalk"' "${shared[@]}" \
 		-o "$out/libskt_skywalk.dylib" ffi/shim/common.c ffi/shim/darwin/*.c -lSystem
-	echo "built $out/libskt_skywalk.dylib"
+	echo "built $out/libskt_skywalk.dylib" >&2
 fi
