@@ -5,6 +5,8 @@
  *
  * Throughput: netifdirecttxrx unpaced (--pace-us 0), the C pair and the TS pair
  * alternately, `--runs` times each; verified frames per second per direction.
+ * Per frame on one CPU: both ends in one process (`ref_child --self`, and the
+ * port's Sender/Receiver in this process), without any cross-process effect.
  * End to end: with upstream's pacing (--pace-us 1), one `deno task run
  * netifdirecttxrx` from process start to verdict, and the seven tests in one run.
  */
@@ -17,6 +19,7 @@ import { type PairKind, type PairRun, REF_CHILD, runPair } from "./pairs.ts";
 import { oneTest, sevenTests, type Timed } from "./e2e.ts";
 import { median, summarize, type Summary } from "./stats.ts";
 import { machineInfo } from "./machine.ts";
+import { cFrameCost, type FrameCost, tsFrameCost } from "./single_core.ts";
 import { renderReport, type Report, targetsOf } from "./report.ts";
 
 const parser = object({
@@ -29,6 +32,10 @@ const parser = object({
   batch: withDefault(option("--batch", integer({ min: 1, max: 512, metavar: "N" })), 8),
   e2eRuns: withDefault(option("--e2e-runs", integer({ min: 0, max: 100, metavar: "N" })), 5),
   sweepRuns: withDefault(option("--sweep-runs", integer({ min: 0, max: 100, metavar: "N" })), 3),
+  coreFrames: withDefault(
+    option("--core-frames", integer({ min: 10_000, max: 10_000_000, metavar: "N" })),
+    500_000,
+  ),
 });
 
 const args = run(parser, { programName: "bench", help: "both", errorExitCode: 2 });
@@ -57,6 +64,25 @@ for (let i = 0; i < args.runs; i++) {
     );
   }
 }
+
+const frameCosts: Record<PairKind, FrameCost[]> = { c: [], ts: [] };
+for (let i = 0; i < Math.min(args.runs, 3); i++) {
+  frameCosts.c.push(await cFrameCost(args.coreFrames));
+  frameCosts.ts.push(tsFrameCost(args.coreFrames));
+  progress(
+    `one CPU ${i + 1}: C ${frameCosts.c[i].totalNs.toFixed(0)} ns/frame, TS ${
+      frameCosts.ts[i].totalNs.toFixed(0)
+    } ns/frame`,
+  );
+}
+const costMedian = (runs: FrameCost[]): FrameCost => ({
+  txNs: median(runs.map((r) => r.txNs)),
+  keventNs: median(runs.map((r) => r.keventNs)),
+  rxNs: median(runs.map((r) => r.rxNs)),
+  totalNs: median(runs.map((r) => r.totalNs)),
+});
+const coreC = costMedian(frameCosts.c);
+const coreTs = costMedian(frameCosts.ts);
 
 async function repeat(n: number, what: string, f: () => Promise<Timed>): Promise<Summary> {
   const ms: number[] = [];
@@ -106,6 +132,13 @@ const report: Report = {
   ts_c_ratio_by_direction: [0, 1].map((i) =>
     median(ts.directions[i].pps.values) / median(c.directions[i].pps.values)
   ),
+  single_core: {
+    frames: args.coreFrames,
+    runs: frameCosts.c.length,
+    c: coreC,
+    ts: coreTs,
+    ts_c_ratio: coreC.totalNs / coreTs.totalNs,
+  },
   end_to_end: {
     pacing: "upstream (--pace-us 1)",
     one_test_ms: oneTestMs,

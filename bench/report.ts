@@ -18,6 +18,13 @@ export interface PairSummary {
   pps: Summary;
 }
 
+export interface FrameCostNs {
+  txNs: number;
+  keventNs: number;
+  rxNs: number;
+  totalNs: number;
+}
+
 export interface Target {
   name: string;
   goal: string;
@@ -43,6 +50,15 @@ export interface Report {
   /** TS pair / C pair, medians of the per-run mean of both directions */
   ts_c_ratio: number;
   ts_c_ratio_by_direction: number[];
+  /** both ends in one process on one CPU: ns per frame (medians) */
+  single_core: {
+    frames: number;
+    runs: number;
+    c: FrameCostNs;
+    ts: FrameCostNs;
+    /** C ns / TS ns: the TS loop's speed relative to C's */
+    ts_c_ratio: number;
+  };
   end_to_end: { pacing: string; one_test_ms: Summary; seven_tests_ms: Summary };
   targets: Target[];
 }
@@ -125,6 +141,19 @@ export function renderReport(r: Report): string {
       r.ts_c_ratio_by_direction.map((x) => x.toFixed(2)).join(", ")
     })`,
   );
+  out.push("");
+  const sc = r.single_core;
+  out.push(
+    `Per frame on one CPU (both ends in one process, batch ${r.config.batch}, ${sc.frames} frames, ` +
+      `median of ${sc.runs}):`,
+  );
+  const w2 = [6, 10, 12, 10, 10];
+  out.push("  " + pad(["", "TX path", "kevent", "RX path", "total"], w2));
+  const ns = (x: number) => `${x.toFixed(0)} ns`;
+  for (const [label, c] of [["C", sc.c], ["TS", sc.ts]] as const) {
+    out.push("  " + pad([label, ns(c.txNs), ns(c.keventNs), ns(c.rxNs), ns(c.totalNs)], w2));
+  }
+  out.push(`  TS/C speed: ${sc.ts_c_ratio.toFixed(2)}`);
   out.push("");
   out.push(`End to end, ${r.end_to_end.pacing}, process start to verdict:`);
   const e = (label: string, s: Summary) =>

@@ -12,6 +12,12 @@
  * end; logs on stderr. The sim domain comes from SKT_SIM_DOMAIN.
  *
  *   ref_child INDEX [--packets N] [--batch N] [--pace-us N]
+ *   ref_child --self [--packets N] [--batch N]
+ *
+ * --self runs both ends in this one process, on one CPU, in a domain of its own
+ * (feth0 sends, feth1 receives): the per-frame cost of the TX path, the kevent
+ * and the RX path without any cross-process effect, printed as one JSON line.
+ * bench/main.ts sets it beside the same loop in TypeScript.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -345,7 +351,7 @@ static void kev_set(struct skt_kevent *e, int32_t fd, int16_t filter, uint16_t f
 	e->flags = flags;
 }
 
-/* ------------------------------------------------------------------- main */
+/* ------------------------------------------------------------------ setup */
 
 static const uint8_t IP0[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff, [14] = 0x01, [15] = 0x01 };
 static const uint8_t IP1[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff, [14] = 0x02, [15] = 0x02 };
@@ -362,14 +368,132 @@ static uint32_t arg_u32(const char *s, const char *what)
 	return (uint32_t)v;
 }
 
+/* ------------------------------------------------------------ --self mode */
+
+static char self_dir[300];
+static skt_channel *self_ch[2];
+static skt_nxctl *self_ctl[2];
+
+/* the domain is removed however the run ends (die() exits through here too) */
+static void self_cleanup(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (self_ch[i] != NULL)
+			skt_channel_destroy(self_ch[i]);
+		if (self_ctl[i] != NULL)
+			skt_nexus_controller_destroy(self_ctl[i]);
+		self_ch[i] = NULL;
+		self_ctl[i] = NULL;
+	}
+	if (self_dir[0] != '\0')
+		skt_env_destroy(self_dir);
+	self_dir[0] = '\0';
+}
+
+static void set_int(const char *name, int32_t v)
+{
+	OK(skt_sysctlbyname(name, NULL, NULL, &v, sizeof(v)));
+}
+
+/* the pair as tests/sim_helpers.ts simPair() builds it (netifdirecttxrx's init) */
+static struct port self_open(int i, const uint8_t *ours, const uint8_t *peer)
+{
+	const char *ifname = i == 0 ? "feth0" : "feth1";
+	uint8_t nx[16];
+	uint64_t out = 0;
+	OK(skt_nexus_controller_create(&out));
+	self_ctl[i] = (skt_nxctl *)(uintptr_t)out;
+	OK(skt_ifnet_get_netif_nexus(ifname, nx));
+	int32_t nx_port = skt_nexus_flow_add(self_ctl[i], nx, NXFLOWREQF_IPV6_ULA, ours, peer);
+	OK(nx_port);
+	int64_t attrs[] = { CHANNEL_ATTR_USER_PACKET_POOL, 1, CHANNEL_ATTR_NEXUS_DEFUNCT_OK, 1 };
+	int64_t effective[CHANNEL_ATTR_COUNT];
+	out = 0;
+	OK(skt_channel_create(nx, (uint32_t)nx_port, attrs, 2, effective, &out));
+	self_ch[i] = (skt_channel *)(uintptr_t)out;
+	struct port port = { .chan = self_ch[i], .nx_port = nx_port };
+	port.fd = skt_channel_get_fd(port.chan);
+	OK(port.fd);
+	return port;
+}
+
+static int self_main(uint32_t how_many, uint32_t batch)
+{
+	const char *root = getenv("SKT_SIM_ROOT");
+	if (root == NULL)
+		root = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(self_dir, sizeof(self_dir), "%s/skt-sim-bench-%d", root, (int)getpid());
+	OK(skt_env_create(self_dir));
+	atexit(self_cleanup);
+	static const char *const zero[] = {
+		"net.link.fake.bsd_mode", "net.link.fake.txstart", "net.link.fake.wmm_mode",
+		"net.link.fake.multibuflet", "net.link.fake.pktpool_mode", "net.link.fake.tx_headroom",
+		"net.link.fake.nxattach", "net.link.fake.fcs", "net.link.fake.trailer_length",
+	};
+	set_int("kern.skywalk.disable_nxctl_check", 1);
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		set_int(zero[i], 0);
+	set_int("net.link.fake.llink_cnt", 1);
+	set_int("net.link.fake.user_access", 1);
+	static const char prefix[] = "feth";
+	OK(skt_sysctlbyname("kern.skywalk.netif.sk_ll_prefix", NULL, NULL, prefix, sizeof(prefix)));
+	OK(skt_ifnet_create("feth0"));
+	OK(skt_ifnet_create("feth1"));
+	OK(skt_feth_set_peer("feth0", "feth1"));
+	uint8_t mac0[6], mac1[6];
+	OK(skt_ifnet_get_lladdr("feth0", mac0));
+	OK(skt_ifnet_get_lladdr("feth1", mac1));
+	struct port p0 = self_open(0, IP0, IP1), p1 = self_open(1, IP1, IP0);
+
+	static struct sender tx;
+	static struct receiver rx;
+	builder_init(&tx.b, mac0, mac1, IP0, IP1, 0x1234, 0x5678);
+	tx.pktid.pktid_version = OS_PACKET_PKTID_VERSION_CURRENT;
+	tx.pktid.pktid_payload_type = PKTID_PAYLOAD_TYPE;
+	tx.pktid.pktid_stream_identifier = PKTID_STREAM_ID;
+	int32_t kq = skt_kqueue();
+	OK(kq);
+	struct skt_kevent kev, evlist[8];
+	kev_set(&kev, p1.fd, EVFILT_READ, SKT_EV_ADD | SKT_EV_ENABLE);
+	OK(skt_kevent(kq, (const uint8_t *)&kev, 1, NULL, 0, 0));
+	double t_tx = 0, t_kev = 0, t_rx = 0, started = now_ms();
+	while (tx.packet_number < how_many) {
+		uint32_t next = tx.packet_number + batch;
+		double a = now_ms();
+		channel_send(&p0, &tx, next < how_many ? next : how_many);
+		double b = now_ms();
+		int32_t n = skt_kevent(kq, NULL, 0, (uint8_t *)evlist, 8, 0);
+		OK(n);
+		double c = now_ms();
+		if (n > 0)
+			channel_receive(&p1, &rx, UINT32_MAX);
+		double d = now_ms();
+		t_tx += b - a;
+		t_kev += c - b;
+		t_rx += d - c;
+	}
+	double total = now_ms() - started;
+	CHECK(rx.count == how_many && rx.gaps == 0);
+	skt_kqueue_close(kq);
+	printf("{\"frames\":%u,\"txNs\":%.1f,\"keventNs\":%.1f,\"rxNs\":%.1f,\"totalNs\":%.1f}\n",
+	    how_many, t_tx * 1e6 / how_many, t_kev * 1e6 / how_many, t_rx * 1e6 / how_many,
+	    total * 1e6 / how_many);
+	fflush(stdout);
+	return 0;   /* self_cleanup runs at exit */
+}
+
+/* ------------------------------------------------------------------- main */
+
 int main(int argc, char **argv)
 {
 	uint32_t how_many = 20000, batch = 8, pace_us = 1;
+	int self = argc >= 2 && strcmp(argv[1], "--self") == 0;
 	if (argc < 2) {
-		fprintf(stderr, "usage: ref_child INDEX [--packets N] [--batch N] [--pace-us N]\n");
+		fprintf(stderr, "usage: ref_child INDEX [--packets N] [--batch N] [--pace-us N]\n"
+		    "       ref_child --self [--packets N] [--batch N]\n");
 		return 2;
 	}
-	child = (int)arg_u32(argv[1], "index");
+	child = self ? 0 : (int)arg_u32(argv[1], "index");
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--packets") == 0)
 			how_many = arg_u32(argv[i + 1], "--packets");
@@ -384,6 +508,8 @@ int main(int argc, char **argv)
 	}
 	CHECK(child == 0 || child == 1);
 	CHECK(how_many > 0 && batch > 0);
+	if (self)
+		return self_main(how_many, batch);
 	const char *domain = getenv("SKT_SIM_DOMAIN");
 	if (domain == NULL)
 		die("SKT_SIM_DOMAIN is not set: the bench's driver starts this program");
