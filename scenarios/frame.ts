@@ -55,7 +55,7 @@ export class FrameBuffer {
  * Adds len bytes of the frame starting at an offset where off+PAD is 4-aligned, as
  * little-endian 16-bit words. This is the receive hot path: each 32-bit word is split
  * into its halves so the sums stay small integers (int32 adds instead of a chain of
- * float adds), over four independent sums.
+ * float adds), eight words per step over four independent sums.
  */
 function sumAligned(frame: FrameBuffer, off: number, len: number): number {
   const words = frame.words;
@@ -65,12 +65,13 @@ function sumAligned(frame: FrameBuffer, off: number, len: number): number {
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
-  for (; i + 4 <= end; i += 4) {
+  for (; i + 8 <= end; i += 8) {
     const w0 = words[i], w1 = words[i + 1], w2 = words[i + 2], w3 = words[i + 3];
-    s0 += (w0 & 0xffff) + (w0 >>> 16);
-    s1 += (w1 & 0xffff) + (w1 >>> 16);
-    s2 += (w2 & 0xffff) + (w2 >>> 16);
-    s3 += (w3 & 0xffff) + (w3 >>> 16);
+    const w4 = words[i + 4], w5 = words[i + 5], w6 = words[i + 6], w7 = words[i + 7];
+    s0 += (w0 & 0xffff) + (w0 >>> 16) + (w4 & 0xffff) + (w4 >>> 16);
+    s1 += (w1 & 0xffff) + (w1 >>> 16) + (w5 & 0xffff) + (w5 >>> 16);
+    s2 += (w2 & 0xffff) + (w2 >>> 16) + (w6 & 0xffff) + (w6 >>> 16);
+    s3 += (w3 & 0xffff) + (w3 >>> 16) + (w7 & 0xffff) + (w7 >>> 16);
   }
   for (; i < end; i++) s0 += (words[i] & 0xffff) + (words[i] >>> 16);
   let sum = s0 + s1 + s2 + s3;
