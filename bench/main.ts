@@ -67,8 +67,8 @@ for (let i = 0; i < args.runs; i++) {
 
 const frameCosts: Record<PairKind, FrameCost[]> = { c: [], ts: [] };
 for (let i = 0; i < Math.min(args.runs, 3); i++) {
-  frameCosts.c.push(await cFrameCost(args.coreFrames));
-  frameCosts.ts.push(tsFrameCost(args.coreFrames));
+  frameCosts.c.push(await cFrameCost(args.coreFrames, args.batch));
+  frameCosts.ts.push(tsFrameCost(args.coreFrames, args.batch));
   progress(
     `one CPU ${i + 1}: C ${frameCosts.c[i].totalNs.toFixed(0)} ns/frame, TS ${
       frameCosts.ts[i].totalNs.toFixed(0)

@@ -1,6 +1,6 @@
 /**
- * The per-frame cost on one CPU, without the other process: feth0 sends in
- * batches of 8, a kevent publishes what arrived on feth1, feth1 receives. The
+ * The per-frame cost on one CPU, without the other process: feth0 sends a
+ * batch, a kevent publishes what arrived on feth1, feth1 receives. The
  * C side is `ref_child --self`; the TS side is the port's own Sender and
  * Receiver over a sim pair in this process (after a warm-up, so the JIT has
  * compiled them). Times are ns per frame.
@@ -18,14 +18,13 @@ export interface FrameCost {
   totalNs: number;
 }
 
-const BATCH = 8;
 const WARMUP_FRAMES = 100_000;
 const quiet: Log = { info: () => {}, debug: () => {}, debugEnabled: false };
 
 /** The C loop: one `ref_child --self` process. */
-export async function cFrameCost(frames: number): Promise<FrameCost> {
+export async function cFrameCost(frames: number, batch: number): Promise<FrameCost> {
   const out = await new Deno.Command(REF_CHILD, {
-    args: ["--self", "--packets", String(frames), "--batch", String(BATCH)],
+    args: ["--self", "--packets", String(frames), "--batch", String(batch)],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -37,7 +36,7 @@ export async function cFrameCost(frames: number): Promise<FrameCost> {
 }
 
 /** The TS loop, in this process. */
-export function tsFrameCost(frames: number): FrameCost {
+export function tsFrameCost(frames: number, batch: number): FrameCost {
   using pair = simPair();
   const mac0 = pair.shim.ifnetLladdr("feth0");
   const mac1 = pair.shim.ifnetLladdr("feth1");
@@ -68,7 +67,7 @@ export function tsFrameCost(frames: number): FrameCost {
   }]);
   const limit = WARMUP_FRAMES + frames;
   const step = () => {
-    tx.send(Math.min(tx.packetNumber + BATCH, limit), null);
+    tx.send(Math.min(tx.packetNumber + batch, limit), null);
     if (kq.wait(0n) > 0) rx.receive(limit, false);
   };
   while (tx.packetNumber < WARMUP_FRAMES) step();
@@ -78,7 +77,7 @@ export function tsFrameCost(frames: number): FrameCost {
   const started = performance.now();
   while (tx.packetNumber < limit) {
     const a = performance.now();
-    tx.send(Math.min(tx.packetNumber + BATCH, limit), null);
+    tx.send(Math.min(tx.packetNumber + batch, limit), null);
     const b = performance.now();
     const n = kq.wait(0n);
     const c = performance.now();
