@@ -50,102 +50,116 @@ try {
   Deno.exit(3);
 }
 
-const loadBefore = Deno.loadavg()[0];
-const options = { packets: args.packets, batch: args.batch, paceUs: 0 };
-const pairRuns: Record<PairKind, PairRun[]> = { c: [], ts: [] };
-for (let i = 0; i < args.runs; i++) {
-  // alternate, so that a noisy moment hits both pairs alike
-  for (const kind of ["c", "ts"] as const) {
-    const r = await runPair(kind, options);
-    pairRuns[kind].push(r);
+/** Measures everything and returns the report; throws when a run does not pass. */
+async function measure(): Promise<Report> {
+  const loadBefore = Deno.loadavg()[0];
+  const options = { packets: args.packets, batch: args.batch, paceUs: 0 };
+  const pairRuns: Record<PairKind, PairRun[]> = { c: [], ts: [] };
+  for (let i = 0; i < args.runs; i++) {
+    // alternate, so that a noisy moment hits both pairs alike
+    for (const kind of ["c", "ts"] as const) {
+      const r = await runPair(kind, options);
+      pairRuns[kind].push(r);
+      progress(
+        `${kind.padEnd(2)} run ${i + 1}/${args.runs}: ` +
+          r.directions.map((d) => `${d.from}->${d.to} ${(d.pps / 1000).toFixed(0)} kpps`).join(
+            ", ",
+          ),
+      );
+    }
+  }
+
+  const frameCosts: Record<PairKind, FrameCost[]> = { c: [], ts: [] };
+  for (let i = 0; i < Math.min(args.runs, 3); i++) {
+    frameCosts.c.push(await cFrameCost(args.coreFrames, args.batch));
+    frameCosts.ts.push(tsFrameCost(args.coreFrames, args.batch));
     progress(
-      `${kind.padEnd(2)} run ${i + 1}/${args.runs}: ` +
-        r.directions.map((d) => `${d.from}->${d.to} ${(d.pps / 1000).toFixed(0)} kpps`).join(", "),
+      `one CPU ${i + 1}: C ${frameCosts.c[i].totalNs.toFixed(0)} ns/frame, TS ${
+        frameCosts.ts[i].totalNs.toFixed(0)
+      } ns/frame`,
     );
   }
-}
-
-const frameCosts: Record<PairKind, FrameCost[]> = { c: [], ts: [] };
-for (let i = 0; i < Math.min(args.runs, 3); i++) {
-  frameCosts.c.push(await cFrameCost(args.coreFrames, args.batch));
-  frameCosts.ts.push(tsFrameCost(args.coreFrames, args.batch));
-  progress(
-    `one CPU ${i + 1}: C ${frameCosts.c[i].totalNs.toFixed(0)} ns/frame, TS ${
-      frameCosts.ts[i].totalNs.toFixed(0)
-    } ns/frame`,
-  );
-}
-const costMedian = (runs: FrameCost[]): FrameCost => ({
-  txNs: median(runs.map((r) => r.txNs)),
-  keventNs: median(runs.map((r) => r.keventNs)),
-  rxNs: median(runs.map((r) => r.rxNs)),
-  totalNs: median(runs.map((r) => r.totalNs)),
-});
-const coreC = costMedian(frameCosts.c);
-const coreTs = costMedian(frameCosts.ts);
-
-async function repeat(n: number, what: string, f: () => Promise<Timed>): Promise<Summary> {
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = await f();
-    if (!t.passed) throw new Error(`${what} did not pass: ${t.lines.join(" | ")}`);
-    ms.push(t.ms);
-    progress(`${what} ${i + 1}/${n}: ${(t.ms / 1000).toFixed(2)} s`);
-  }
-  return summarize(ms);
-}
-const oneTestMs = await repeat(args.e2eRuns, "deno task run netifdirecttxrx", oneTest);
-const sevenTestsMs = await repeat(args.sweepRuns, "seven tests", sevenTests);
-
-function pairSummary(runs: PairRun[]) {
-  const dir = (i: 0 | 1) => ({
-    from: runs[0].directions[i].from,
-    to: runs[0].directions[i].to,
-    pps: summarize(runs.map((r) => r.directions[i].pps)),
-    verified: summarize(runs.map((r) => r.directions[i].verified)),
-    drops: summarize(runs.map((r) => r.directions[i].drops)),
+  const costMedian = (runs: FrameCost[]): FrameCost => ({
+    txNs: median(runs.map((r) => r.txNs)),
+    keventNs: median(runs.map((r) => r.keventNs)),
+    rxNs: median(runs.map((r) => r.rxNs)),
+    totalNs: median(runs.map((r) => r.totalNs)),
   });
-  return {
-    directions: [dir(0), dir(1)],
-    /** per run, the mean of both directions */
-    pps: summarize(runs.map((r) => (r.directions[0].pps + r.directions[1].pps) / 2)),
+  const coreC = costMedian(frameCosts.c);
+  const coreTs = costMedian(frameCosts.ts);
+
+  async function repeat(n: number, what: string, f: () => Promise<Timed>): Promise<Summary> {
+    const ms: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = await f();
+      if (!t.passed) throw new Error(`${what} did not pass: ${t.lines.join(" | ")}`);
+      ms.push(t.ms);
+      progress(`${what} ${i + 1}/${n}: ${(t.ms / 1000).toFixed(2)} s`);
+    }
+    return summarize(ms);
+  }
+  const oneTestMs = await repeat(args.e2eRuns, "deno task run netifdirecttxrx", oneTest);
+  const sevenTestsMs = await repeat(args.sweepRuns, "seven tests", sevenTests);
+
+  function pairSummary(runs: PairRun[]) {
+    const dir = (i: 0 | 1) => ({
+      from: runs[0].directions[i].from,
+      to: runs[0].directions[i].to,
+      pps: summarize(runs.map((r) => r.directions[i].pps)),
+      verified: summarize(runs.map((r) => r.directions[i].verified)),
+      drops: summarize(runs.map((r) => r.directions[i].drops)),
+    });
+    return {
+      directions: [dir(0), dir(1)],
+      /** per run, the mean of both directions */
+      pps: summarize(runs.map((r) => (r.directions[0].pps + r.directions[1].pps) / 2)),
+    };
+  }
+  const c = pairSummary(pairRuns.c);
+  const ts = pairSummary(pairRuns.ts);
+
+  const report: Report = {
+    machine: machineInfo(),
+    load_average: { before: loadBefore, after: Deno.loadavg()[0] },
+    config: {
+      backend: "sim",
+      test: "netifdirecttxrx",
+      frame_bytes: 1514,
+      packets: args.packets,
+      batch: args.batch,
+      runs: args.runs,
+      e2e_runs: args.e2eRuns,
+      sweep_runs: args.sweepRuns,
+    },
+    throughput: { pacing: "unpaced (--pace-us 0)", c, ts },
+    ts_c_ratio: ts.pps.median / c.pps.median,
+    ts_c_ratio_by_direction: [0, 1].map((i) =>
+      median(ts.directions[i].pps.values) / median(c.directions[i].pps.values)
+    ),
+    single_core: {
+      frames: args.coreFrames,
+      runs: frameCosts.c.length,
+      c: coreC,
+      ts: coreTs,
+      ts_c_ratio: coreC.totalNs / coreTs.totalNs,
+    },
+    end_to_end: {
+      pacing: "upstream (--pace-us 1)",
+      one_test_ms: oneTestMs,
+      seven_tests_ms: sevenTestsMs,
+    },
+    targets: [],
   };
+  report.targets = targetsOf(report);
+
+  return report;
 }
-const c = pairSummary(pairRuns.c);
-const ts = pairSummary(pairRuns.ts);
 
-const report: Report = {
-  machine: machineInfo(),
-  load_average: { before: loadBefore, after: Deno.loadavg()[0] },
-  config: {
-    backend: "sim",
-    test: "netifdirecttxrx",
-    frame_bytes: 1514,
-    packets: args.packets,
-    batch: args.batch,
-    runs: args.runs,
-    e2e_runs: args.e2eRuns,
-    sweep_runs: args.sweepRuns,
-  },
-  throughput: { pacing: "unpaced (--pace-us 0)", c, ts },
-  ts_c_ratio: ts.pps.median / c.pps.median,
-  ts_c_ratio_by_direction: [0, 1].map((i) =>
-    median(ts.directions[i].pps.values) / median(c.directions[i].pps.values)
-  ),
-  single_core: {
-    frames: args.coreFrames,
-    runs: frameCosts.c.length,
-    c: coreC,
-    ts: coreTs,
-    ts_c_ratio: coreC.totalNs / coreTs.totalNs,
-  },
-  end_to_end: {
-    pacing: "upstream (--pace-us 1)",
-    one_test_ms: oneTestMs,
-    seven_tests_ms: sevenTestsMs,
-  },
-  targets: [],
-};
-report.targets = targetsOf(report);
-
-console.log(args.json ? JSON.stringify(report, null, 2) : renderReport(report));
+try {
+  const report = await measure();
+  console.log(args.json ? JSON.stringify(report, null, 2) : renderReport(report));
+} catch (e) {
+  // one sentence (the failing run's reason), no stack trace
+  console.error(`bench: ${(e as Error).message ?? e}`);
+  Deno.exit(1);
+}
