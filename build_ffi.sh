@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # build_ffi.sh [--sanitize]: builds the shim (ffi/shim/common.c + one backend)
-# into ffi/build/libskt_<backend>.<so|dylib> and the C test ffi/build/sim_test.
+# into ffi/build/libskt_<backend>.<so|dylib>, the C test ffi/build/sim_test and
+# the bench's C reference child ffi/build/ref_child; skipped when up to date.
 # --sanitize builds the same with ASan+UBSan into ffi/build/sanitize/.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,21 +30,44 @@ if [ "$(uname -s)" = Darwin ]; then
 else
 	ext=so; shared=(-shared); os=(-D_GNU_SOURCE); rpath='$ORIGIN'
 fi
+# Nothing to do when every output is newer than every input: `deno task run` and
+# `deno task test` build first, and recompiling takes longer than a test.
+outputs=("$out/libskt_sim.$ext" "$out/sim_test" "$out/ref_child")
+if [ "$(uname -s)" = Darwin ] && [ -f ffi/shim/darwin/backend.c ]; then
+	outputs+=("$out/libskt_skywalk.dylib")
+fi
+up_to_date() {
+	local o
+	for o in "${outputs[@]}"; do
+		[ -f "$o" ] || return 1
+		[ -z "$(find build_ffi.sh ffi/shim tests/c bench/c -newer "$o" -print -quit)" ] || return 1
+	done
+}
+if up_to_date; then
+	echo "$out is up to date" >&2
+	exit 0
+fi
+
 cflags=(-std=c11 -O2 -g -fPIC -fvisibility=hidden -Wall -Wextra -Werror "${os[@]}" "${san[@]}")
 mkdir -p "$out"
 
 # sim backend: common.c + sim/*.c
 "$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"sim"' "${shared[@]}" \
 	-o "$out/libskt_sim.$ext" ffi/shim/common.c ffi/shim/sim/*.c -lpthread
-echo "built $out/libskt_sim.$ext"
+echo "built $out/libskt_sim.$ext" >&2
 
 "$cc" "${cflags[@]}" -Iffi/shim -o "$out/sim_test" tests/c/sim_test.c \
 	-L"$out" -lskt_sim -Wl,-rpath,"$rpath" -lpthread
-echo "built $out/sim_test"
+echo "built $out/sim_test" >&2
+
+# bench only: the C reference child of `deno task bench` (bench/c/ref_child.c)
+"$cc" "${cflags[@]}" -Iffi/shim -o "$out/ref_child" bench/c/ref_child.c \
+	-L"$out" -lskt_sim -Wl,-rpath,"$rpath"
+echo "built $out/ref_child" >&2
 
 # darwin backend (issue 5): the real Skywalk SPI from libsystem_kernel
 if [ "$(uname -s)" = Darwin ] && [ -f ffi/shim/darwin/backend.c ]; then
 	"$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"skywalk"' "${shared[@]}" \
 		-o "$out/libskt_skywalk.dylib" ffi/shim/common.c ffi/shim/darwin/*.c -lSystem
-	echo "built $out/libskt_skywalk.dylib"
+	echo "built $out/libskt_skywalk.dylib" >&2
 fi

@@ -38,6 +38,9 @@ export function logFor(...category: string[]): Log {
   return {
     info: (message) => logger.info("{text}", { text: message }),
     debug: (message) => logger.debug("{text}", { text: message }),
+    get debugEnabled() {
+      return logger.isEnabledFor("debug");
+    },
   };
 }
 

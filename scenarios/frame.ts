@@ -37,35 +37,52 @@ const PAD = 2;
 
 /** A 2048-byte frame buffer, laid out for word-wise checksums. */
 export class FrameBuffer {
-  readonly words: Uint32Array<ArrayBuffer>;
+  /** The buffer as 32-bit words (signed: the checksum splits them into 16-bit halves). */
+  readonly words: Int32Array<ArrayBuffer>;
   /** The frame's bytes (what FFI copies in and out). */
   readonly bytes: Uint8Array<ArrayBuffer>;
   readonly view: DataView<ArrayBuffer>;
 
   constructor(capacity = 2048) {
     const buffer = new ArrayBuffer(capacity + 4);
-    this.words = new Uint32Array(buffer);
+    this.words = new Int32Array(buffer);
     this.bytes = new Uint8Array(buffer, PAD, capacity);
     this.view = new DataView(buffer, PAD, capacity);
   }
 }
 
-/** Adds len bytes of the frame starting at an offset where off+PAD is 4-aligned, as LE words. */
+/**
+ * Adds len bytes of the frame starting at an offset where off+PAD is 4-aligned, as
+ * little-endian 16-bit words. This is the receive hot path: each 32-bit word is split
+ * into its halves so the sums stay small integers (int32 adds instead of a chain of
+ * float adds), eight words per step over four independent sums.
+ */
 function sumAligned(frame: FrameBuffer, off: number, len: number): number {
   const words = frame.words;
-  const first = (off + PAD) >>> 2;
-  const whole = len >>> 2;
-  let sum = 0;
-  for (let i = first, end = first + whole; i < end; i++) sum += words[i];
+  let i = (off + PAD) >>> 2;
+  const end = i + (len >>> 2);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (; i + 8 <= end; i += 8) {
+    const w0 = words[i], w1 = words[i + 1], w2 = words[i + 2], w3 = words[i + 3];
+    const w4 = words[i + 4], w5 = words[i + 5], w6 = words[i + 6], w7 = words[i + 7];
+    s0 += (w0 & 0xffff) + (w0 >>> 16) + (w4 & 0xffff) + (w4 >>> 16);
+    s1 += (w1 & 0xffff) + (w1 >>> 16) + (w5 & 0xffff) + (w5 >>> 16);
+    s2 += (w2 & 0xffff) + (w2 >>> 16) + (w6 & 0xffff) + (w6 >>> 16);
+    s3 += (w3 & 0xffff) + (w3 >>> 16) + (w7 & 0xffff) + (w7 >>> 16);
+  }
+  for (; i < end; i++) s0 += (words[i] & 0xffff) + (words[i] >>> 16);
+  let sum = s0 + s1 + s2 + s3;
   const bytes = frame.bytes;
-  for (let j = whole * 4; j < len; j++) sum += bytes[off + j] * (1 << (8 * (j & 3)));
+  for (let j = len & ~3; j < len; j++) sum += bytes[off + j] << (8 * (j & 1));
   return sum;
 }
 
-/** Folds a sum of LE 32-bit words to the 16-bit one's complement sum in network order. */
+/** Folds a sum of LE 16-bit words to the 16-bit one's complement sum in network order. */
 function foldToNetworkOrder(sum: number): number {
-  // 2^16 = 1 (mod 0xffff): the 16-bit halves carry the same one's complement sum.
-  while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ((sum & 0xff) << 8) | (sum >>> 8);
 }
 

@@ -81,6 +81,8 @@ const EvFlagExpiry = 0x4;
 export interface Log {
   info(message: string): void;
   debug(message: string): void;
+  /** false when debug lines are discarded, so per-frame code can skip formatting them */
+  readonly debugEnabled?: boolean;
 }
 
 /** Knobs of a run; upstream's values are the defaults. */
@@ -133,7 +135,7 @@ export interface ChildResult {
 export type IfStatName = Exclude<keyof typeof IfStat, "count">;
 
 /** channel_port of skywalk_test_utils.h */
-interface ChannelPort {
+export interface ChannelPort {
   chan: Channel;
   fd: number;
   port: number;
@@ -594,19 +596,21 @@ function interfaceStats(
 }
 
 /** skt_netif_channel_send and skt_netif_ipv6_udp_frame_populate, over one channel. */
-class Sender {
+export class Sender {
   /** payload.packet_number: the next packet to send */
   packetNumber = 0;
   readonly #builder: FrameBuilder;
   readonly #prop = new SlotProp();
   readonly #pktid = new Uint8Array(16);
   readonly #pktidView = new DataView(this.#pktid.buffer);
+  readonly #debug: boolean;
 
   constructor(
     readonly port: ChannelPort,
     endpoints: ConstructorParameters<typeof FrameBuilder>[0],
     readonly log: Log,
   ) {
+    this.#debug = log.debugEnabled ?? true;
     this.#builder = new FrameBuilder(endpoints);
     // packet_id_t {version, payload type, seq, timestamp, stream, reserved}
     this.#pktid[0] = PKTID_VERSION_CURRENT;
@@ -623,7 +627,7 @@ class Sender {
       // grab a slot and populate it
       const slot = chan.getNextSlot(Ring.tx, lastSlot, prop);
       if (slot < 0) {
-        if (this.packetNumber < limit) {
+        if (this.#debug && this.packetNumber < limit) {
           this.log.debug(`TX didn't complete batch (${this.packetNumber} < ${limit})`);
         }
         break;
@@ -658,7 +662,9 @@ class Sender {
       chan.packetSetPacketId(pkt, this.#pktid);
       if (prehook !== null) prehook(pkt);
       chan.packetFinalize(pkt);
-      this.log.debug(`\nPort ${this.port.port} transmitting ${frameLength} bytes:`);
+      if (this.#debug) {
+        this.log.debug(`\nPort ${this.port.port} transmitting ${frameLength} bytes:`);
+      }
       check(frameLength !== 0, "frame_length != 0");
       if (userPacketPool) {
         chan.slotAttachPacket(Ring.tx, slot, pkt);
@@ -697,7 +703,7 @@ class Sender {
 }
 
 /** skt_netif_channel_receive and skt_netif_ipv6_udp_frame_process, over one channel. */
-class Receiver {
+export class Receiver {
   receiveCount = 0;
   receiveIndex = 0;
   /** sum of every call's *pkts_dropped (upstream resets it per call and never reads it) */
@@ -707,8 +713,11 @@ class Receiver {
   lastReceived = -1;
   readonly #prop = new SlotProp();
   readonly #frame = new FrameBuffer();
+  readonly #debug: boolean;
 
-  constructor(readonly port: ChannelPort, readonly child: number, readonly log: Log) {}
+  constructor(readonly port: ChannelPort, readonly child: number, readonly log: Log) {
+    this.#debug = log.debugEnabled ?? true;
+  }
 
   receive(limit: number, errorsOk: boolean): void {
     const { chan, userPacketPool } = this.port;
@@ -732,15 +741,17 @@ class Receiver {
       check(pktLen === prop.len, "pkt_len == prop.sp_len");
       check(pktLen <= frameLength, "pkt_len <= frame_length");
       const packetNumber = this.#processFrame(pkt, pktLen);
-      this.log.debug(`\nPort ${this.port.port} received ${pktLen} bytes:`);
+      if (this.#debug) this.log.debug(`\nPort ${this.port.port} received ${pktLen} bytes:`);
       lastSlot = slot;
       if (this.receiveIndex !== packetNumber) {
         const dropped = this.#sequenceGap(packetNumber, errorsOk);
         this.gapsTotal += dropped;
         if (packetNumber > this.receiveIndex) this.gapRanges.push([this.receiveIndex, dropped]);
-        this.log.debug(
-          `child ${this.child} dropped ${dropped} (received #${packetNumber}, expected #${this.receiveIndex})`,
-        );
+        if (this.#debug) {
+          this.log.debug(
+            `child ${this.child} dropped ${dropped} (received #${packetNumber}, expected #${this.receiveIndex})`,
+          );
+        }
         this.receiveIndex = packetNumber;
       }
       if (userPacketPool) chan.packetFree(pkt);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <signal.h>
@@ -46,6 +47,25 @@ bool sim_pid_alive(int32_t pid)
 	return true;
 }
 
+/* getpid() is a system call on glibc >= 2.25 (no cache): the lock is taken
+ * several times per packet, so the pid is cached and refreshed after fork */
+static _Atomic int32_t my_pid;
+
+static void forget_pid(void) { atomic_store_explicit(&my_pid, 0, memory_order_relaxed); }
+static void register_fork_handler(void) { pthread_atfork(NULL, NULL, forget_pid); }
+
+static int32_t self_pid(void)
+{
+	int32_t pid = atomic_load_explicit(&my_pid, memory_order_relaxed);
+	if (pid == 0) {
+		static pthread_once_t once = PTHREAD_ONCE_INIT;
+		pthread_once(&once, register_fork_handler);
+		pid = (int32_t)getpid();
+		atomic_store_explicit(&my_pid, pid, memory_order_relaxed);
+	}
+	return pid;
+}
+
 void sim_lock(sim_lock_t *l)
 {
 	uint32_t spins = 0;
@@ -53,7 +73,7 @@ void sim_lock(sim_lock_t *l)
 		uint32_t expect = 0;
 		if (atomic_compare_exchange_weak_explicit(&l->word, &expect, 1,
 		    memory_order_acquire, memory_order_relaxed)) {
-			atomic_store_explicit(&l->pid, (int32_t)getpid(), memory_order_relaxed);
+			atomic_store_explicit(&l->pid, self_pid(), memory_order_relaxed);
 			return;
 		}
 		if (++spins < 64)

@@ -100,7 +100,7 @@ struct sim_chan_area {
 	struct sim_ringh txh, rxh, evh;
 	uint32_t txs[SIM_TX_SLOTS], rxs[SIM_RX_SLOTS], evs[SIM_EV_SLOTS]; /* pkt offsets, 0 = none */
 	struct sim_pool pool, evpool;
-	struct sim_pkt pkts[SIM_POOL_PKTS];
+	_Alignas(64) struct sim_pkt pkts[SIM_POOL_PKTS];   /* one cache line each */
 	struct sim_pkt evpkts[SIM_EV_PKTS];
 	_Alignas(64) uint8_t evbuf[SIM_EV_PKTS][SIM_EV_BUF];
 	_Alignas(4096) uint8_t buf[SIM_POOL_PKTS][SIM_BUF_SIZE];
@@ -128,7 +128,7 @@ struct sim_devpool {
 /* ---- channels (channel.c) ---- */
 enum { CS_FREE = 0, CS_OPEN = 1 };
 struct sim_chan {
-	_Atomic uint32_t state;   /* changed only under rxlock */
+	_Alignas(64) _Atomic uint32_t state;   /* changed only under rxlock */
 	_Atomic int32_t  owner_pid;
 	uint32_t gen;
 	int32_t  ifidx;

@@ -11,6 +11,7 @@
  * throttled. Every packet returns to the pool it came from.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "sim.h"
@@ -50,9 +51,30 @@ static void pkt_copy(struct sim_pkt *to, const struct sim_pkt *from)
 	to->exp_action = from->exp_action;
 }
 
+/* The peer RX ring a TX sync is delivering into: a run of packets to one
+ * channel takes its rxlock once and publishes ktail once, when the run ends
+ * (one handover of those shared cache lines per sync rather than per packet).
+ * The channel cannot close meanwhile: closing takes the rxlock. No other lock
+ * is held while waiting for an rxlock, so holding one across packets is safe. */
+struct rx_hold {
+	int      t;    /* channel whose rxlock is held, -1 = none */
+	uint32_t kt;   /* its next ktail */
+	bool     full; /* a frame found that channel's RX ring full */
+};
+
+static void rx_release(struct rx_hold *h)
+{
+	if (h->t < 0)
+		return;
+	atomic_store_explicit(&sim_area(h->t)->rxh.ktail, h->kt, memory_order_release);
+	sim_unlock(&g_sim.hdr->chans[h->t].rxlock);
+	h->t = -1;
+}
+
 /* netif_deliver_pkt: copy the device packet into the peer channel's pool
- * and publish it on its RX ring */
-static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t *ring_mask)
+ * and place it on its RX ring (published by rx_release) */
+static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t *ring_mask,
+    struct rx_hold *hold)
 {
 	const uint8_t *frame = sim_pkt_data(p) + p->b.doff;
 	uint32_t len = p->len;
@@ -67,16 +89,21 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t
 	struct sim_chan *sc = &g_sim.hdr->chans[t];
 	struct sim_chan_area *ca = sim_area(t);
 	struct sim_ringh *rh = &ca->rxh;
-	sim_lock(&sc->rxlock);
-	if (atomic_load(&sc->state) != CS_OPEN || sc->gen != gen) {   /* closed or reopened meanwhile */
-		sim_unlock(&sc->rxlock);
-		sim_stat(ifp, SKT_STAT_DROP_NO_FLOW, 1);
-		return;
+	if (hold->t != t) {
+		rx_release(hold);
+		sim_lock(&sc->rxlock);
+		if (atomic_load(&sc->state) != CS_OPEN || sc->gen != gen) {   /* closed or reopened meanwhile */
+			sim_unlock(&sc->rxlock);
+			sim_stat(ifp, SKT_STAT_DROP_NO_FLOW, 1);
+			return;
+		}
+		hold->t = t;
+		hold->kt = atomic_load_explicit(&rh->ktail, memory_order_relaxed);
 	}
-	uint32_t kt = atomic_load_explicit(&rh->ktail, memory_order_relaxed);
+	uint32_t kt = hold->kt;
 	uint32_t kh = atomic_load_explicit(&rh->khead, memory_order_acquire);
 	if (kt - kh >= SIM_RX_SLOTS) {
-		sim_unlock(&sc->rxlock);
+		hold->full = true;
 		sim_stat(ifp, SKT_STAT_DROP_RX_RING_FULL, 1);
 		return;
 	}
@@ -84,7 +111,6 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t
 	if (q == NULL || len > q->b.dlim) {      /* netif_copy_or_attach_pkt failed */
 		if (q)
 			sim_pool_free(ca, q);
-		sim_unlock(&sc->rxlock);
 		sim_stat(ifp, SKT_STAT_DROP_NOMEM, 1);
 		return;
 	}
@@ -102,8 +128,7 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t
 	if (cf > 0 && n == (uint64_t)cf && co >= 0 && (uint64_t)co < len)
 		dst[co] ^= 0xff;        /* test knob: a bad frame for the receiver to catch */
 	ca->rxs[kt % SIM_RX_SLOTS] = sim_off(q);
-	atomic_store_explicit(&rh->ktail, kt + 1, memory_order_release);
-	sim_unlock(&sc->rxlock);
+	hold->kt = kt + 1;
 	*ring_mask |= 1u << t;
 }
 
@@ -133,7 +158,8 @@ static void post_status(struct sim_ifnet *ifp, int chan, struct sim_pkt *p)
 
 /* feth_rx_queue_submit on the peer: the device packet reaches the peer's
  * device (handed over, or copied into its pool), then netif demuxes it */
-static void feth_cross(struct sim_ifnet *ifp, struct sim_pkt *d, uint32_t *ring_mask)
+static void feth_cross(struct sim_ifnet *ifp, struct sim_pkt *d, uint32_t *ring_mask,
+    struct rx_hold *hold)
 {
 	int peer = atomic_load(&ifp->peer);
 	if (peer < 0) {
@@ -158,13 +184,14 @@ static void feth_cross(struct sim_ifnet *ifp, struct sim_pkt *d, uint32_t *ring_
 	sim_stat(pifp, SKT_STAT_DEV_RX_FRAMES, 1);
 	if (sim_devpool(sim_devpool_of(r))->roles & DEVPOOL_TX)
 		sim_stat(pifp, SKT_STAT_RX_FROM_TX_POOL, 1);
-	deliver(ifp, peer, r, ring_mask);
+	deliver(ifp, peer, r, ring_mask, hold);
 	sim_devpool_free(r);
 }
 
 /* the fake driver (if_fake.c feth_nx_tx_queue_deliver_pkt_chain) for one
  * packet already copied into the device TX pool */
-static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask)
+static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask,
+    struct rx_hold *hold)
 {
 	sim_stat(ifp, SKT_STAT_TX_PACKETS, 1);
 	enum { NONE, EXP_DROP, EXP_NOTIFY } exp = NONE;
@@ -204,12 +231,13 @@ static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt 
 		sim_devpool_free(p);
 		return;
 	}
-	feth_cross(ifp, p, ring_mask);
+	feth_cross(ifp, p, ring_mask, hold);
 }
 
 /* netif_vp_send_pkt_chain_low_latency: the user packet is copied into the
  * device TX pool (alloc failure = drop) before the driver sees it */
-static void vp_send(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask)
+static void vp_send(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask,
+    struct rx_hold *hold)
 {
 	struct sim_pkt *d = sim_devpool_alloc(ifp->txpool);
 	if (d == NULL) {
@@ -218,7 +246,7 @@ static void vp_send(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p
 	}
 	sim_stat(ifp, SKT_STAT_DEV_TX_ALLOC, 1);
 	pkt_copy(d, p);
-	driver_tx(ch, ifp, d, ring_mask);
+	driver_tx(ch, ifp, d, ring_mask, hold);
 }
 
 /* ring a channel's doorbell only if its owner sleeps in kevent; the fence
@@ -240,6 +268,7 @@ int sim_tx_sync(struct channel *ch)
 	struct sim_ifnet *ifp = &g_sim.hdr->ifs[ch->sc->ifidx];
 	uint32_t kh = atomic_load_explicit(&h->khead, memory_order_relaxed), head = h->head;
 	uint32_t mask = 0;
+	struct rx_hold hold = { .t = -1, .full = false };
 	if (head - kh > SIM_TX_SLOTS)
 		sim_abort("TX sync: head outside [khead, tail]");
 	for (uint32_t c = kh; c != head; c++) {
@@ -250,14 +279,20 @@ int sim_tx_sync(struct channel *ch)
 		*s = 0;
 		p->state = PS_USER;
 		if (p->len != 0)         /* zero-length packets are dropped by netif */
-			vp_send(ch, ifp, p, &mask);
+			vp_send(ch, ifp, p, &mask, &hold);
 		sim_pool_free(ca, p);
 	}
+	rx_release(&hold);
 	atomic_store_explicit(&h->khead, head, memory_order_relaxed);
 	h->tail = head + SIM_TX_SLOTS;   /* TX completes inline: every slot is free again */
 	if (sim_event_pending(ch))
 		mask |= 1u << ch->idx;
 	notify(mask);
+	/* the peer's RX ring was full: if it shares this CPU, let it run now rather
+	 * than at the end of our time slice (it would find one ring's worth of
+	 * frames and everything sent meanwhile dropped); a no-op otherwise */
+	if (hold.full)
+		sched_yield();
 	return 0;
 }
 

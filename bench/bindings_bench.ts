@@ -1,0 +1,123 @@
+/**
+ * Micro-benchmarks of the binding layer (`deno task bench:micro`): the port's
+ * per-frame TX and RX paths (netifdirect.ts Sender / Receiver) over a sim pair
+ * in this one process, and the cost of single FFI crossings for scale.
+ * The path benchmarks move 64 frames per iteration, as 8 batches of 8 (upstream's
+ * batch), so that each timed section is long enough for Deno.bench to time it alone:
+ * divide by 64 for one frame.
+ */
+import { simPair } from "../tests/sim_helpers.ts";
+import { ip0, ip1 } from "../tests/sim_helpers.ts";
+import { type ChannelPort, type Log, Receiver, Sender } from "../scenarios/netifdirect.ts";
+import { FETH0_UDP_PORT, FETH1_UDP_PORT } from "../scenarios/addresses.ts";
+import { EvFilter, EvFlag } from "../ffi/constants.ts";
+
+const BATCH = 8;
+const BATCHES = 8;
+const pair = simPair();
+// the domain lives in /dev/shm: remove it however the bench ends
+globalThis.addEventListener("unload", () => pair[Symbol.dispose]());
+
+const quiet: Log = { info: () => {}, debug: () => {}, debugEnabled: false };
+const mac0 = pair.shim.ifnetLladdr("feth0");
+const mac1 = pair.shim.ifnetLladdr("feth1");
+const port = (chan: typeof pair.ch0, mac: Uint8Array, ip6: Uint8Array): ChannelPort => ({
+  chan,
+  fd: chan.fd,
+  port: 0,
+  userPacketPool: true,
+  mac,
+  ip6,
+});
+const port0 = port(pair.ch0, mac0, ip0);
+const port1 = port(pair.ch1, mac1, ip1);
+const tx = new Sender(port0, {
+  srcMac: mac0,
+  dstMac: mac1,
+  srcIp: ip0,
+  dstIp: ip1,
+  srcPort: FETH0_UDP_PORT,
+  dstPort: FETH1_UDP_PORT,
+}, quiet);
+const rx = new Receiver(port1, 1, quiet);
+const kq = pair.shim.kqueue();
+kq.change([{
+  ident: port1.fd,
+  filter: EvFilter.read,
+  flags: EvFlag.add | EvFlag.enable,
+  fflags: 0,
+}]);
+const NO_LIMIT = 2 ** 32 - 1;
+
+/** RX on channel 1: kevent publishes what arrived, then the port's receive loop. */
+function receiveAll(): void {
+  if (kq.wait(0n) > 0) rx.receive(NO_LIMIT, false);
+}
+
+function sendBatches(): void {
+  for (let i = 0; i < BATCHES; i++) tx.send(tx.packetNumber + BATCH, null);
+}
+
+Deno.bench({
+  name: "TX path, 64 frames: 8 x (8 x slot, alloc, populate, finalize, attach; TX sync)",
+  group: "per-frame paths",
+  baseline: true,
+  fn(b) {
+    b.start();
+    sendBatches();
+    b.end();
+    receiveAll();
+  },
+});
+
+Deno.bench({
+  name: "RX path, 64 frames: kevent, 64 x (detach, copy out, verify, free), RX sync",
+  group: "per-frame paths",
+  fn(b) {
+    sendBatches();
+    b.start();
+    receiveAll();
+    b.end();
+  },
+});
+
+const pkt = pair.ch0.packetAlloc();
+const frame = new Uint8Array(2048);
+const pktid = new Uint8Array(16);
+
+Deno.bench({
+  name: "one FFI crossing: packetGetDataLength (u32 in, i32 out)",
+  group: "single crossings",
+  baseline: true,
+  fn() {
+    pair.ch0.packetGetDataLength(pkt);
+  },
+});
+Deno.bench({
+  name: "one FFI crossing: bufletGetObjectAddress (u64 out as bigint)",
+  group: "single crossings",
+  fn() {
+    pair.ch0.bufletGetObjectAddress(pkt, 0);
+  },
+});
+Deno.bench({
+  name: "one FFI crossing: packetSetPacketId (16-byte buffer in)",
+  group: "single crossings",
+  fn() {
+    pair.ch0.packetSetPacketId(pkt, pktid);
+  },
+});
+Deno.bench({
+  name: "one FFI crossing: bufletWrite 1514 bytes",
+  group: "single crossings",
+  fn() {
+    pair.ch0.bufletWrite(pkt, 0, 0, frame, 1514);
+  },
+});
+Deno.bench({
+  name: "one FFI crossing: bufletRead 1514 bytes",
+  group: "single crossings",
+  fn() {
+    pair.ch0.bufletRead(pkt, 0, 0, frame, 1514);
+  },
+});

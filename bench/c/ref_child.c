@@ -1,0 +1,623 @@
+/*
+ * ref_child.c: the C reference for `deno task bench` (a benchmark, not a test).
+ *
+ * One child of netifdirecttxrx, written in C over the shim's exported ABI
+ * (skt_shim.h), making the same shim calls per frame, in the same order, as
+ * the TypeScript child (scenarios/netifdirect.ts Sender/Receiver), with the
+ * same frame work (headers and pattern built once, per frame the packet number
+ * and an incrementally adjusted UDP checksum; on receive the header checks and
+ * a full UDP checksum verify) and the same sequence checks. Started by the TS
+ * driver (scenarios/driver.ts, childCommand), it keeps the sequencer: ready
+ * byte 0x00 on stdout, go byte on stdin, one JSON result line on stdout at the
+ * end; logs on stderr. The sim domain comes from SKT_SIM_DOMAIN.
+ *
+ *   ref_child INDEX [--packets N] [--batch N] [--pace-us N]
+ *   ref_child --self [--packets N] [--batch N]
+ *
+ * --self runs both ends in this one process, on one CPU, in a domain of its own
+ * (feth0 sends, feth1 receives): the per-frame cost of the TX path, the kevent
+ * and the RX path without any cross-process effect, printed as one JSON line.
+ * bench/main.ts sets it beside the same loop in TypeScript.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "skt_shim.h"
+#include "skt_spi.h"
+
+#define ETHER_HDR_LEN 14
+#define IP6_HDR_LEN   40
+#define UDP_HDR_LEN   8
+#define HDR_LEN       (ETHER_HDR_LEN + IP6_HDR_LEN + UDP_HDR_LEN)
+#define FRAME_LEN     1514
+#define PAYLOAD_LEN   (FRAME_LEN - HDR_LEN)
+#define OFF_IP6_PLEN  (ETHER_HDR_LEN + 4)
+#define OFF_IP6_NXT   (ETHER_HDR_LEN + 6)
+#define OFF_IP6_SRC   (ETHER_HDR_LEN + 8)
+#define OFF_IP6_DST   (ETHER_HDR_LEN + 24)
+#define OFF_UDP       (ETHER_HDR_LEN + IP6_HDR_LEN)
+#define OFF_UDP_LEN   (OFF_UDP + 4)
+#define OFF_UDP_SUM   (OFF_UDP + 6)
+#define OFF_PAYLOAD   HDR_LEN
+#define IPPROTO_UDP_  17
+#define PAD           2   /* frame starts 2 bytes into a 4-aligned buffer, as in frame.ts */
+
+#define TIMEOUT_NS    100000000LL
+#define PKTID_PAYLOAD_TYPE 0xfa
+#define PKTID_STREAM_ID    0xfb
+
+static int child = -1;
+static char errmsg[512];
+
+/* the first failing check: JSON line for the driver, message on stderr, exit 1 */
+static _Noreturn void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
+	va_end(ap);
+	char last[256] = "";
+	skt_last_error(last, sizeof(last));
+	fprintf(stderr, "FAIL: %s%s%s\n", errmsg, last[0] ? ": " : "", last);
+	printf("{\"ok\":false,\"error\":\"ref_child %d: ", child);
+	for (const char *c = errmsg; *c; c++)
+		putchar(*c == '"' || *c == '\\' ? '\'' : *c);
+	printf("\"}\n");
+	fflush(stdout);
+	exit(1);
+}
+
+#define CHECK(cond) do { if (!(cond)) die("assertion failed: %s", #cond); } while (0)
+#define OK(rc) do { int32_t r_ = (rc); if (r_ < 0) die("%s returned %d", #rc, r_); } while (0)
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ------------------------------------------------------------------ frames */
+
+struct frame {
+	_Alignas(8) uint8_t raw[2048 + 4];
+};
+static inline uint8_t *fbytes(struct frame *f) { return f->raw + PAD; }
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+/* sum of len bytes at off (off + PAD 4-aligned) as little-endian u32 words */
+static uint64_t sum_aligned(const struct frame *f, uint32_t off, uint32_t len)
+{
+	const uint8_t *p = f->raw + PAD + off;
+	uint64_t sum = 0;
+	uint32_t whole = len / 4, j;
+	for (uint32_t i = 0; i < whole; i++) {
+		uint32_t w;
+		memcpy(&w, p + 4 * i, 4);
+		sum += w;
+	}
+	for (j = whole * 4; j < len; j++)
+		sum += (uint64_t)p[j] << (8 * (j & 3));
+	return sum;
+}
+
+/* 16-bit one's complement sum in network order from a sum of LE words */
+static uint16_t fold(uint64_t sum)
+{
+	while (sum > 0xffff)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)(((sum & 0xff) << 8) | (sum >> 8));
+}
+
+static uint16_t add16(uint32_t a, uint32_t b)
+{
+	uint32_t s = a + b;
+	return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+static uint16_t pseudo_sum(const struct frame *f, uint32_t udp_len)
+{
+	uint16_t addrs = fold(sum_aligned(f, OFF_IP6_SRC, 32));
+	return add16(add16(addrs, udp_len & 0xffff), IPPROTO_UDP_ + (udp_len >> 16));
+}
+
+static uint16_t udp_sum(const struct frame *f, uint32_t udp_len)
+{
+	return add16(pseudo_sum(f, udp_len), fold(sum_aligned(f, OFF_UDP, udp_len)));
+}
+
+struct builder {
+	struct frame f;
+	uint32_t length;
+	uint16_t base_sum;   /* everything but the packet number and the checksum */
+};
+
+static void builder_init(struct builder *b, const uint8_t *src_mac, const uint8_t *dst_mac,
+    const uint8_t *src_ip, const uint8_t *dst_ip, uint16_t sport, uint16_t dport)
+{
+	memset(b, 0, sizeof(*b));
+	uint8_t *p = fbytes(&b->f);
+	uint32_t udp_len = UDP_HDR_LEN + PAYLOAD_LEN;
+	b->length = FRAME_LEN;
+	memcpy(p, dst_mac, 6);
+	memcpy(p + 6, src_mac, 6);
+	put16(p + 12, 0x86dd);
+	p[ETHER_HDR_LEN] = 0x60;   /* version 6, flow label zero (upstream: uninitialised) */
+	put16(p + OFF_IP6_PLEN, (uint16_t)udp_len);
+	p[OFF_IP6_NXT] = IPPROTO_UDP_;
+	p[OFF_IP6_NXT + 1] = 64;
+	memcpy(p + OFF_IP6_SRC, src_ip, 16);
+	memcpy(p + OFF_IP6_DST, dst_ip, 16);
+	put16(p + OFF_UDP, sport);
+	put16(p + OFF_UDP + 2, dport);
+	put16(p + OFF_UDP_LEN, (uint16_t)udp_len);
+	for (uint32_t i = 0; i < PAYLOAD_LEN - 4; i++)
+		p[OFF_PAYLOAD + 4 + i] = (uint8_t)i;
+	b->base_sum = udp_sum(&b->f, udp_len);   /* checksum field and packet number are 0 */
+}
+
+/* packet number (host order, LE) and the adjusted checksum */
+static uint32_t builder_build(struct builder *b, uint32_t n)
+{
+	uint8_t *p = fbytes(&b->f);
+	memcpy(p + OFF_PAYLOAD, &n, 4);
+	uint32_t hi = ((n & 0xff) << 8) | ((n >> 8) & 0xff);
+	uint32_t lo = (((n >> 16) & 0xff) << 8) | (n >> 24);
+	put16(p + OFF_UDP_SUM, (uint16_t)~add16(add16(b->base_sum, hi), lo));
+	return b->length;
+}
+
+/* skt_netif_ipv6_udp_frame_process's checks (frame.ts processFrame) */
+static void process_frame(struct frame *f, uint32_t pkt_len, int32_t l2len, uint32_t data_max)
+{
+	const uint8_t *p = fbytes(f);
+	CHECK(l2len == ETHER_HDR_LEN);
+	CHECK(pkt_len >= HDR_LEN && pkt_len <= 2048);
+	CHECK(get16(p + 12) == 0x86dd);
+	CHECK(pkt_len == (uint32_t)(ETHER_HDR_LEN + IP6_HDR_LEN) + get16(p + OFF_IP6_PLEN));
+	CHECK(p[OFF_IP6_NXT] == IPPROTO_UDP_);
+	uint32_t udp_len = get16(p + OFF_UDP_LEN), data_len = udp_len - UDP_HDR_LEN;
+	CHECK(data_len == pkt_len - HDR_LEN);
+	CHECK(data_max == 0 || data_len <= data_max);
+	CHECK(udp_sum(f, udp_len) == 0xffff);   /* the sum over everything is all ones */
+}
+
+static uint32_t frame_packet_number(struct frame *f)
+{
+	uint32_t n;
+	memcpy(&n, fbytes(f) + OFF_PAYLOAD, 4);
+	return n;
+}
+
+/* ------------------------------------------------------- send and receive */
+
+struct port {
+	skt_channel *chan;
+	int32_t fd;
+	int32_t nx_port;
+};
+
+struct sender {
+	uint32_t packet_number;
+	struct builder b;
+	packet_id_t pktid;
+	uint8_t prop[64];
+};
+
+/* skt_netif_ipv6_udp_frame_populate, shim call for shim call as netifdirect.ts #populate */
+static uint32_t populate(struct port *port, struct sender *tx, uint32_t pkt)
+{
+	skt_channel *ch = port->chan;
+	int32_t buf = skt_packet_get_next_buflet(ch, pkt, -1);
+	CHECK(buf >= 0);
+	OK(skt_buflet_set_data_offset(ch, pkt, (uint32_t)buf, 0));
+	int32_t bdlim = skt_buflet_get_data_limit(ch, pkt, (uint32_t)buf);
+	CHECK(bdlim > 0);
+	CHECK(skt_buflet_get_object_address(ch, pkt, (uint32_t)buf) != 0);
+	uint32_t frame_length = tx->b.length;
+	CHECK(skt_packet_get_buflet_count(ch, pkt) == 1);
+	CHECK((uint32_t)bdlim >= frame_length);
+	OK(skt_packet_set_link_header_length(ch, pkt, ETHER_HDR_LEN));
+	builder_build(&tx->b, tx->packet_number);
+	OK(skt_buflet_write(ch, pkt, (uint32_t)buf, 0, fbytes(&tx->b.f), frame_length));
+	OK(skt_buflet_set_data_length(ch, pkt, (uint32_t)buf, frame_length));
+	return frame_length;
+}
+
+/* skt_netif_channel_send (user packet pool) */
+static void channel_send(struct port *port, struct sender *tx, uint32_t limit)
+{
+	skt_channel *ch = port->chan;
+	slot_prop_t prop;
+	CHECK(tx->packet_number < limit);
+	int32_t last = -1;
+	for (;;) {
+		int32_t slot = skt_ring_get_next_slot(ch, SKT_RING_TX, last, tx->prop);
+		if (slot < -1)
+			die("os_channel_get_next_slot: %d", slot);
+		if (slot < 0)
+			break;
+		memcpy(&prop, tx->prop, sizeof(prop));
+		CHECK(prop.sp_buf_ptr == 0);
+		CHECK(prop.sp_len == 0);
+		int32_t pkt = skt_packet_alloc(ch);
+		CHECK(pkt > 0);
+		int32_t buflet = skt_packet_get_next_buflet(ch, (uint32_t)pkt, -1);
+		CHECK(buflet >= 0);
+		uint64_t buf = skt_buflet_get_object_address(ch, (uint32_t)pkt, (uint32_t)buflet) +
+		    (uint64_t)skt_buflet_get_data_offset(ch, (uint32_t)pkt, (uint32_t)buflet);
+		CHECK(buf != 0);
+		int32_t buf_len = skt_buflet_get_data_limit(ch, (uint32_t)pkt, (uint32_t)buflet);
+		CHECK(buf_len > 0);
+		uint32_t frame_length = populate(port, tx, (uint32_t)pkt);
+		uint32_t seq = tx->packet_number;
+		tx->pktid.pktid_sequence_number = (uint16_t)seq;   /* 16 bits wide, as upstream */
+		tx->pktid.pktid_timestamp = (uint16_t)seq;
+		OK(skt_packet_set_packetid(ch, (uint32_t)pkt, (const uint8_t *)&tx->pktid));
+		OK(skt_packet_finalize(ch, (uint32_t)pkt));
+		CHECK(frame_length != 0);
+		OK(skt_ring_slot_attach_packet(ch, SKT_RING_TX, (uint32_t)slot, (uint32_t)pkt));
+		last = slot;
+		tx->packet_number++;
+		if (tx->packet_number >= limit)
+			break;
+	}
+	if (last >= 0) {
+		OK(skt_ring_advance_slot(ch, SKT_RING_TX, (uint32_t)last));
+		OK(skt_channel_sync(ch, CHANNEL_SYNC_TX));
+	}
+}
+
+struct receiver {
+	uint32_t count, index, gaps;
+	uint8_t prop[64];
+	struct frame f;
+};
+
+/* skt_netif_ipv6_udp_frame_process, as netifdirect.ts #processFrame */
+static uint32_t receive_frame(struct port *port, struct receiver *rx, uint32_t pkt, uint32_t pkt_len)
+{
+	skt_channel *ch = port->chan;
+	CHECK(skt_packet_get_buflet_count(ch, pkt) == 1);
+	int32_t buflet = skt_packet_get_next_buflet(ch, pkt, -1);
+	CHECK(buflet >= 0);
+	int32_t off = skt_buflet_get_data_offset(ch, pkt, (uint32_t)buflet);
+	CHECK(off >= 0);
+	int32_t l2len = skt_packet_get_link_header_length(ch, pkt);
+	OK(skt_buflet_read(ch, pkt, (uint32_t)buflet, (uint32_t)off, fbytes(&rx->f), pkt_len));
+	process_frame(&rx->f, pkt_len, l2len, PAYLOAD_LEN);
+	return frame_packet_number(&rx->f);
+}
+
+/* skt_netif_channel_receive (user packet pool) */
+static void channel_receive(struct port *port, struct receiver *rx, uint32_t limit)
+{
+	skt_channel *ch = port->chan;
+	slot_prop_t prop;
+	CHECK(rx->index < limit);
+	int32_t last = -1;
+	for (;;) {
+		int32_t slot = skt_ring_get_next_slot(ch, SKT_RING_RX, last, rx->prop);
+		if (slot < -1)
+			die("os_channel_get_next_slot: %d", slot);
+		if (slot < 0)
+			break;
+		memcpy(&prop, rx->prop, sizeof(prop));
+		CHECK(prop.sp_buf_ptr != 0);
+		int32_t pkt = skt_ring_slot_get_packet(ch, SKT_RING_RX, (uint32_t)slot);
+		CHECK(pkt > 0);
+		OK(skt_ring_slot_detach_packet(ch, SKT_RING_RX, (uint32_t)slot, (uint32_t)pkt));
+		int32_t buflet = skt_packet_get_next_buflet(ch, (uint32_t)pkt, -1);
+		CHECK(buflet >= 0);
+		int32_t bdoff = skt_buflet_get_data_offset(ch, (uint32_t)pkt, (uint32_t)buflet);
+		uint64_t buf = skt_buflet_get_object_address(ch, (uint32_t)pkt, (uint32_t)buflet) +
+		    (uint64_t)bdoff;
+		int32_t pkt_len = skt_packet_get_data_length(ch, (uint32_t)pkt);
+		CHECK(buf == prop.sp_buf_ptr);
+		CHECK(pkt_len == prop.sp_len);
+		CHECK(pkt_len <= FRAME_LEN);
+		uint32_t n = receive_frame(port, rx, (uint32_t)pkt, (uint32_t)pkt_len);
+		last = slot;
+		if (rx->index != n) {
+			CHECK(n > rx->index);
+			rx->gaps += n - rx->index;
+			rx->index = n;
+		}
+		OK(skt_packet_free(ch, (uint32_t)pkt));
+		rx->count++;
+		rx->index++;
+		if (rx->index == limit)
+			break;
+	}
+	if (last >= 0) {
+		OK(skt_ring_advance_slot(ch, SKT_RING_RX, (uint32_t)last));
+		OK(skt_channel_sync(ch, CHANNEL_SYNC_RX));
+	}
+}
+
+static void kev_set(struct skt_kevent *e, int32_t fd, int16_t filter, uint16_t flags)
+{
+	memset(e, 0, sizeof(*e));
+	e->ident = (uint32_t)fd;
+	e->filter = filter;
+	e->flags = flags;
+}
+
+/* ------------------------------------------------------------------ setup */
+
+static const uint8_t IP0[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff, [14] = 0x01, [15] = 0x01 };
+static const uint8_t IP1[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff, [14] = 0x02, [15] = 0x02 };
+
+static uint32_t arg_u32(const char *s, const char *what)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v > 10000000ul) {
+		fprintf(stderr, "ref_child: bad %s \"%s\"\n", what, s);
+		exit(2);
+	}
+	return (uint32_t)v;
+}
+
+/* ------------------------------------------------------------ --self mode */
+
+static char self_dir[300];
+static skt_channel *self_ch[2];
+static skt_nxctl *self_ctl[2];
+
+/* the domain is removed however the run ends (die() exits through here too) */
+static void self_cleanup(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (self_ch[i] != NULL)
+			skt_channel_destroy(self_ch[i]);
+		if (self_ctl[i] != NULL)
+			skt_nexus_controller_destroy(self_ctl[i]);
+		self_ch[i] = NULL;
+		self_ctl[i] = NULL;
+	}
+	if (self_dir[0] != '\0')
+		skt_env_destroy(self_dir);
+	self_dir[0] = '\0';
+}
+
+static void set_int(const char *name, int32_t v)
+{
+	OK(skt_sysctlbyname(name, NULL, NULL, &v, sizeof(v)));
+}
+
+/* the pair as tests/sim_helpers.ts simPair() builds it (netifdirecttxrx's init) */
+static struct port self_open(int i, const uint8_t *ours, const uint8_t *peer)
+{
+	const char *ifname = i == 0 ? "feth0" : "feth1";
+	uint8_t nx[16];
+	uint64_t out = 0;
+	OK(skt_nexus_controller_create(&out));
+	self_ctl[i] = (skt_nxctl *)(uintptr_t)out;
+	OK(skt_ifnet_get_netif_nexus(ifname, nx));
+	int32_t nx_port = skt_nexus_flow_add(self_ctl[i], nx, NXFLOWREQF_IPV6_ULA, ours, peer);
+	OK(nx_port);
+	int64_t attrs[] = { CHANNEL_ATTR_USER_PACKET_POOL, 1, CHANNEL_ATTR_NEXUS_DEFUNCT_OK, 1 };
+	int64_t effective[CHANNEL_ATTR_COUNT];
+	out = 0;
+	OK(skt_channel_create(nx, (uint32_t)nx_port, attrs, 2, effective, &out));
+	self_ch[i] = (skt_channel *)(uintptr_t)out;
+	struct port port = { .chan = self_ch[i], .nx_port = nx_port };
+	port.fd = skt_channel_get_fd(port.chan);
+	OK(port.fd);
+	return port;
+}
+
+static int self_main(uint32_t how_many, uint32_t batch)
+{
+	const char *root = getenv("SKT_SIM_ROOT");
+	if (root == NULL)
+		root = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(self_dir, sizeof(self_dir), "%s/skt-sim-bench-%d", root, (int)getpid());
+	OK(skt_env_create(self_dir));
+	atexit(self_cleanup);
+	static const char *const zero[] = {
+		"net.link.fake.bsd_mode", "net.link.fake.txstart", "net.link.fake.wmm_mode",
+		"net.link.fake.multibuflet", "net.link.fake.pktpool_mode", "net.link.fake.tx_headroom",
+		"net.link.fake.nxattach", "net.link.fake.fcs", "net.link.fake.trailer_length",
+	};
+	set_int("kern.skywalk.disable_nxctl_check", 1);
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		set_int(zero[i], 0);
+	set_int("net.link.fake.llink_cnt", 1);
+	set_int("net.link.fake.user_access", 1);
+	static const char prefix[] = "feth";
+	OK(skt_sysctlbyname("kern.skywalk.netif.sk_ll_prefix", NULL, NULL, prefix, sizeof(prefix)));
+	OK(skt_ifnet_create("feth0"));
+	OK(skt_ifnet_create("feth1"));
+	OK(skt_feth_set_peer("feth0", "feth1"));
+	uint8_t mac0[6], mac1[6];
+	OK(skt_ifnet_get_lladdr("feth0", mac0));
+	OK(skt_ifnet_get_lladdr("feth1", mac1));
+	struct port p0 = self_open(0, IP0, IP1), p1 = self_open(1, IP1, IP0);
+
+	static struct sender tx;
+	static struct receiver rx;
+	builder_init(&tx.b, mac0, mac1, IP0, IP1, 0x1234, 0x5678);
+	tx.pktid.pktid_version = OS_PACKET_PKTID_VERSION_CURRENT;
+	tx.pktid.pktid_payload_type = PKTID_PAYLOAD_TYPE;
+	tx.pktid.pktid_stream_identifier = PKTID_STREAM_ID;
+	int32_t kq = skt_kqueue();
+	OK(kq);
+	struct skt_kevent kev, evlist[8];
+	kev_set(&kev, p1.fd, EVFILT_READ, SKT_EV_ADD | SKT_EV_ENABLE);
+	OK(skt_kevent(kq, (const uint8_t *)&kev, 1, NULL, 0, 0));
+	double t_tx = 0, t_kev = 0, t_rx = 0, started = now_ms();
+	while (tx.packet_number < how_many) {
+		uint32_t next = tx.packet_number + batch;
+		double a = now_ms();
+		channel_send(&p0, &tx, next < how_many ? next : how_many);
+		double b = now_ms();
+		int32_t n = skt_kevent(kq, NULL, 0, (uint8_t *)evlist, 8, 0);
+		OK(n);
+		double c = now_ms();
+		if (n > 0)
+			channel_receive(&p1, &rx, UINT32_MAX);
+		double d = now_ms();
+		t_tx += b - a;
+		t_kev += c - b;
+		t_rx += d - c;
+	}
+	double total = now_ms() - started;
+	CHECK(rx.count == how_many && rx.gaps == 0);
+	skt_kqueue_close(kq);
+	printf("{\"frames\":%u,\"txNs\":%.1f,\"keventNs\":%.1f,\"rxNs\":%.1f,\"totalNs\":%.1f}\n",
+	    how_many, t_tx * 1e6 / how_many, t_kev * 1e6 / how_many, t_rx * 1e6 / how_many,
+	    total * 1e6 / how_many);
+	fflush(stdout);
+	return 0;   /* self_cleanup runs at exit */
+}
+
+/* ------------------------------------------------------------------- main */
+
+int main(int argc, char **argv)
+{
+	uint32_t how_many = 20000, batch = 8, pace_us = 1;
+	int self = argc >= 2 && strcmp(argv[1], "--self") == 0;
+	if (argc < 2) {
+		fprintf(stderr, "usage: ref_child INDEX [--packets N] [--batch N] [--pace-us N]\n"
+		    "       ref_child --self [--packets N] [--batch N]\n");
+		return 2;
+	}
+	child = self ? 0 : (int)arg_u32(argv[1], "index");
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--packets") == 0)
+			how_many = arg_u32(argv[i + 1], "--packets");
+		else if (strcmp(argv[i], "--batch") == 0)
+			batch = arg_u32(argv[i + 1], "--batch");
+		else if (strcmp(argv[i], "--pace-us") == 0)
+			pace_us = arg_u32(argv[i + 1], "--pace-us");
+		else {
+			fprintf(stderr, "ref_child: unknown option %s\n", argv[i]);
+			return 2;
+		}
+	}
+	CHECK(child == 0 || child == 1);
+	CHECK(how_many > 0 && batch > 0);
+	if (self)
+		return self_main(how_many, batch);
+	const char *domain = getenv("SKT_SIM_DOMAIN");
+	if (domain == NULL)
+		die("SKT_SIM_DOMAIN is not set: the bench's driver starts this program");
+	OK(skt_env_attach(domain));
+
+	const char *ifname = child == 0 ? "feth0" : "feth1";
+	const char *peer_name = child == 0 ? "feth1" : "feth0";
+	const uint8_t *our_ip = child == 0 ? IP0 : IP1, *peer_ip = child == 0 ? IP1 : IP0;
+	uint16_t our_port = child == 0 ? 0x1234 : 0x5678, peer_port = child == 0 ? 0x5678 : 0x1234;
+	uint8_t our_mac[6], peer_mac[6], nx[16];
+	OK(skt_ifnet_get_lladdr(ifname, our_mac));
+	OK(skt_ifnet_get_lladdr(peer_name, peer_mac));
+
+	uint64_t ctl_out = 0;
+	OK(skt_nexus_controller_create(&ctl_out));
+	skt_nxctl *ctl = (skt_nxctl *)(uintptr_t)ctl_out;
+	OK(skt_ifnet_get_netif_nexus(ifname, nx));
+	OK(skt_nexus_flow_add(ctl, nx, NXFLOWREQF_IPV6_ULA | NXFLOWREQF_LISTENER, NULL, NULL));
+	int32_t nx_port = skt_nexus_flow_add(ctl, nx, NXFLOWREQF_IPV6_ULA, our_ip, peer_ip);
+	OK(nx_port);
+	int64_t attrs[] = { CHANNEL_ATTR_USER_PACKET_POOL, 1, CHANNEL_ATTR_NEXUS_DEFUNCT_OK, 1 };
+	int64_t effective[CHANNEL_ATTR_COUNT];
+	uint64_t ch_out = 0;
+	OK(skt_channel_create(nx, (uint32_t)nx_port, attrs, 2, effective, &ch_out));
+	struct port port = { .chan = (skt_channel *)(uintptr_t)ch_out, .nx_port = nx_port };
+	port.fd = skt_channel_get_fd(port.chan);
+	OK(port.fd);
+	fprintf(stderr, "Opened port %d\n", nx_port);
+
+	/* the sequencer: ready byte, then wait for go */
+	uint8_t byte = 0x00;
+	CHECK(write(STDOUT_FILENO, &byte, 1) == 1);
+	if (read(STDIN_FILENO, &byte, 1) != 1)
+		die("read fail: the sequencer pipe closed before the go byte");
+	CHECK(byte == 0x00);
+	fprintf(stderr, "child %d: Test Start\n", child);
+
+	/* skt_netif_send_and_receive, test id txrx */
+	double started = now_ms();
+	static struct sender tx;
+	static struct receiver rx;
+	builder_init(&tx.b, our_mac, peer_mac, our_ip, peer_ip, our_port, peer_port);
+	tx.pktid.pktid_version = OS_PACKET_PKTID_VERSION_CURRENT;
+	tx.pktid.pktid_payload_type = PKTID_PAYLOAD_TYPE;
+	tx.pktid.pktid_stream_identifier = PKTID_STREAM_ID;
+	int32_t kq = skt_kqueue();
+	OK(kq);
+	struct skt_kevent kev[2], evlist[8];
+	kev_set(&kev[0], port.fd, EVFILT_WRITE, SKT_EV_ADD | SKT_EV_ENABLE);
+	kev_set(&kev[1], port.fd, EVFILT_READ, SKT_EV_ADD | SKT_EV_ENABLE);
+	OK(skt_kevent(kq, (const uint8_t *)kev, 2, NULL, 0, 0));
+	int rx_complete = 0, tx_complete = 0;
+	while (!rx_complete && !tx_complete) {
+		int32_t n = skt_kevent(kq, NULL, 0, (uint8_t *)evlist, 8, TIMEOUT_NS);
+		if (n == -EAGAIN)
+			continue;
+		OK(n);
+		if (n == 0) {
+			fprintf(stderr, "child %d: timed out, TX %s RX %s\n", child,
+			    tx_complete ? "complete" : "incomplete", rx_complete ? "complete" : "incomplete");
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evlist[i].flags & SKT_EV_ERROR) {
+				if (evlist[i].data == EAGAIN)
+					break;
+				CHECK(evlist[i].data == 0);
+			}
+			switch (evlist[i].filter) {
+			case EVFILT_READ:
+				channel_receive(&port, &rx, how_many);
+				if (rx.index >= how_many) {
+					CHECK(rx.index == how_many);
+					kev_set(&kev[0], port.fd, EVFILT_READ, SKT_EV_DELETE);
+					OK(skt_kevent(kq, (const uint8_t *)kev, 1, NULL, 0, 0));
+					rx_complete = 1;
+				}
+				break;
+			case EVFILT_WRITE: {
+				uint32_t next = tx.packet_number + batch;
+				channel_send(&port, &tx, next < how_many ? next : how_many);
+				if (tx.packet_number >= how_many) {
+					CHECK(tx.packet_number == how_many);
+					fprintf(stderr, "TX child %d: completed %u\n", child, how_many);
+					tx_complete = 1;
+					kev_set(&kev[0], port.fd, EVFILT_WRITE, SKT_EV_DELETE);
+					OK(skt_kevent(kq, (const uint8_t *)kev, 1, NULL, 0, 0));
+				}
+				if (pace_us > 0)
+					skt_usleep(pace_us);   /* upstream: yield for the peer to read */
+				break;
+			}
+			default:
+				die("unexpected kevent filter %d", evlist[i].filter);
+			}
+		}
+	}
+	double duration = now_ms() - started;
+	fprintf(stderr, "RX child %d: received %u (of %u) %.2f%%\n", child, rx.count, how_many,
+	    rx.count * 100.0 / how_many);
+	CHECK(rx.count > 0);
+	skt_kqueue_close(kq);
+	skt_channel_destroy(port.chan);
+	skt_nexus_controller_destroy(ctl);
+	skt_env_detach();
+	printf("{\"ok\":true,\"result\":{\"child\":%d,\"sent\":%u,\"received\":%u,\"gaps\":%u,"
+	    "\"ifAdvEvents\":0,\"chanEvents\":0,\"txStatusEvents\":0,\"txExpiredEvents\":0,"
+	    "\"durationMs\":%.3f}}\n", child, tx.packet_number, rx.count, rx.gaps, duration);
+	fflush(stdout);
+	return 0;
+}

@@ -1,0 +1,179 @@
+/** The bench's figures as one object (`--json`) and as a table for people. */
+import type { Machine } from "./machine.ts";
+import type { Summary } from "./stats.ts";
+
+export interface DirectionSummary {
+  from: number;
+  to: number;
+  /** verified frames received per second */
+  pps: Summary;
+  verified: Summary;
+  /** frames missing from the receiver's sequence (RX ring overflow) */
+  drops: Summary;
+}
+
+export interface PairSummary {
+  directions: DirectionSummary[];
+  /** per run, the mean of both directions */
+  pps: Summary;
+}
+
+export interface FrameCostNs {
+  txNs: number;
+  keventNs: number;
+  rxNs: number;
+  totalNs: number;
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  value: string;
+  /** null when the figure was not measured (--e2e-runs 0, --sweep-runs 0) */
+  met: boolean | null;
+}
+
+export interface Report {
+  machine: Machine;
+  /** 1-minute load average when the bench started and ended (other work skews the figures) */
+  load_average: { before: number; after: number };
+  config: {
+    backend: "sim";
+    test: string;
+    frame_bytes: number;
+    packets: number;
+    batch: number;
+    runs: number;
+    e2e_runs: number;
+    sweep_runs: number;
+  };
+  throughput: { pacing: string; c: PairSummary; ts: PairSummary };
+  /** TS pair / C pair, medians of the per-run mean of both directions */
+  ts_c_ratio: number;
+  ts_c_ratio_by_direction: number[];
+  /** both ends in one process on one CPU: ns per frame (medians) */
+  single_core: {
+    frames: number;
+    runs: number;
+    c: FrameCostNs;
+    ts: FrameCostNs;
+    /** C ns / TS ns: the TS loop's speed relative to C's */
+    ts_c_ratio: number;
+  };
+  end_to_end: { pacing: string; one_test_ms: Summary; seven_tests_ms: Summary };
+  targets: Target[];
+}
+
+const kpps = (pps: number) => `${(pps / 1000).toFixed(0)} kpps`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** The issue's targets, judged on the medians. */
+export function targetsOf(r: Report): Target[] {
+  const cSlowest = Math.min(...r.throughput.c.directions.map((d) => d.pps.median));
+  const one = r.end_to_end.one_test_ms.median;
+  const seven = r.end_to_end.seven_tests_ms.median;
+  return [
+    {
+      name: "TS vs C packets/s (unpaced)",
+      goal: ">= 0.90x",
+      value: `${r.ts_c_ratio.toFixed(2)}x`,
+      met: r.ts_c_ratio >= 0.9,
+    },
+    {
+      name: "C reference per direction, verified 1514-byte frames (unpaced)",
+      goal: ">= 2 Mpps",
+      value: `${(cSlowest / 1e6).toFixed(2)} Mpps (slower direction)`,
+      met: cSlowest >= 2e6,
+    },
+    {
+      name: "one test end to end (paced)",
+      goal: "<= 1.5 s",
+      value: Number.isNaN(one) ? "not run" : secs(one),
+      met: Number.isNaN(one) ? null : one <= 1500,
+    },
+    {
+      name: "seven tests end to end (paced)",
+      goal: "<= 10 s",
+      value: Number.isNaN(seven) ? "not run" : secs(seven),
+      met: Number.isNaN(seven) ? null : seven <= 10_000,
+    },
+  ];
+}
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join("  ");
+}
+
+export function renderReport(r: Report): string {
+  const m = r.machine;
+  const out: string[] = [];
+  out.push(
+    `skt bench: ${r.config.backend}, ${r.config.test}, ${r.config.frame_bytes}-byte frames, ` +
+      `batch ${r.config.batch}`,
+  );
+  out.push(
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.os} (kernel ${m.kernel}), deno ${m.deno}; ` +
+      `load average ${r.load_average.before.toFixed(2)} at start, ${
+        r.load_average.after.toFixed(2)
+      } at end`,
+  );
+  out.push("");
+  out.push(
+    `Throughput, ${r.throughput.pacing}: verified frames received per second, ` +
+      `${r.config.packets} frames per child, ${r.config.runs} runs per pair`,
+  );
+  const widths = [22, 10, 10, 10, 14];
+  out.push("  " + pad(["pair, direction", "median", "min", "max", "drops (median)"], widths));
+  for (const [label, pair] of [["C ", r.throughput.c], ["TS", r.throughput.ts]] as const) {
+    for (const d of pair.directions) {
+      out.push(
+        "  " + pad([
+          `${label}  feth${d.from} -> feth${d.to}`,
+          kpps(d.pps.median),
+          kpps(d.pps.min),
+          kpps(d.pps.max),
+          d.drops.median.toFixed(0),
+        ], widths),
+      );
+    }
+  }
+  out.push(
+    `  TS/C ratio: ${r.ts_c_ratio.toFixed(2)} (per direction ${
+      r.ts_c_ratio_by_direction.map((x) => x.toFixed(2)).join(", ")
+    })`,
+  );
+  out.push("");
+  const sc = r.single_core;
+  out.push(
+    `Per frame on one CPU (both ends in one process, batch ${r.config.batch}, ${sc.frames} frames, ` +
+      `median of ${sc.runs}):`,
+  );
+  const w2 = [6, 10, 12, 10, 10];
+  out.push("  " + pad(["", "TX path", "kevent", "RX path", "total"], w2));
+  const ns = (x: number) => `${x.toFixed(0)} ns`;
+  for (const [label, c] of [["C", sc.c], ["TS", sc.ts]] as const) {
+    out.push("  " + pad([label, ns(c.txNs), ns(c.keventNs), ns(c.rxNs), ns(c.totalNs)], w2));
+  }
+  out.push(`  TS/C speed: ${sc.ts_c_ratio.toFixed(2)}`);
+  out.push("");
+  if (r.config.e2e_runs + r.config.sweep_runs > 0) {
+    out.push(`End to end, ${r.end_to_end.pacing}, process start to verdict:`);
+  }
+  const e = (label: string, s: Summary) =>
+    `  ${label.padEnd(46)} median ${secs(s.median)}  (min ${secs(s.min)}, max ${
+      secs(s.max)
+    }, ${s.values.length} runs)`;
+  if (r.config.e2e_runs > 0) {
+    out.push(e("deno task run netifdirecttxrx", r.end_to_end.one_test_ms));
+  }
+  if (r.config.sweep_runs > 0) {
+    out.push(e("deno run -A cli/main.ts run <the seven tests>", r.end_to_end.seven_tests_ms));
+  }
+  if (r.config.e2e_runs + r.config.sweep_runs > 0) out.push("");
+  out.push("Targets (medians):");
+  for (const t of r.targets) {
+    const status = t.met === null ? "n/a   " : t.met ? "met   " : "missed";
+    out.push(`  ${status}  ${t.name} ${t.goal}: ${t.value}`);
+  }
+  return out.join("\n");
+}
