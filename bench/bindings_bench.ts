@@ -7,10 +7,7 @@
  * divide by 64 for one frame.
  */
 import { simPair } from "../tests/sim_helpers.ts";
-import { ip0, ip1 } from "../tests/sim_helpers.ts";
-import { type ChannelPort, type Log, Receiver, Sender } from "../scenarios/netifdirect.ts";
-import { FETH0_UDP_PORT, FETH1_UDP_PORT } from "../scenarios/addresses.ts";
-import { EvFilter, EvFlag } from "../ffi/constants.ts";
+import { loopback } from "./loopback.ts";
 
 const BATCH = 8;
 const BATCHES = 8;
@@ -18,35 +15,7 @@ const pair = simPair();
 // the domain lives in /dev/shm: remove it however the bench ends
 globalThis.addEventListener("unload", () => pair[Symbol.dispose]());
 
-const quiet: Log = { info: () => {}, debug: () => {}, debugEnabled: false };
-const mac0 = pair.shim.ifnetLladdr("feth0");
-const mac1 = pair.shim.ifnetLladdr("feth1");
-const port = (chan: typeof pair.ch0, mac: Uint8Array, ip6: Uint8Array): ChannelPort => ({
-  chan,
-  fd: chan.fd,
-  port: 0,
-  userPacketPool: true,
-  mac,
-  ip6,
-});
-const port0 = port(pair.ch0, mac0, ip0);
-const port1 = port(pair.ch1, mac1, ip1);
-const tx = new Sender(port0, {
-  srcMac: mac0,
-  dstMac: mac1,
-  srcIp: ip0,
-  dstIp: ip1,
-  srcPort: FETH0_UDP_PORT,
-  dstPort: FETH1_UDP_PORT,
-}, quiet);
-const rx = new Receiver(port1, 1, quiet);
-const kq = pair.shim.kqueue();
-kq.change([{
-  ident: port1.fd,
-  filter: EvFilter.read,
-  flags: EvFlag.add | EvFlag.enable,
-  fflags: 0,
-}]);
+const { tx, rx, kq } = loopback(pair);
 const NO_LIMIT = 2 ** 32 - 1;
 
 /** RX on channel 1: kevent publishes what arrived, then the port's receive loop. */

@@ -5,10 +5,8 @@
  * Receiver over a sim pair in this process (after a warm-up, so the JIT has
  * compiled them). Times are ns per frame.
  */
-import { ip0, ip1, simPair } from "../tests/sim_helpers.ts";
-import { type ChannelPort, type Log, Receiver, Sender } from "../scenarios/netifdirect.ts";
-import { FETH0_UDP_PORT, FETH1_UDP_PORT } from "../scenarios/addresses.ts";
-import { EvFilter, EvFlag } from "../ffi/constants.ts";
+import { simPair } from "../tests/sim_helpers.ts";
+import { loopback } from "./loopback.ts";
 import { REF_CHILD } from "./pairs.ts";
 
 export interface FrameCost {
@@ -19,7 +17,6 @@ export interface FrameCost {
 }
 
 const WARMUP_FRAMES = 100_000;
-const quiet: Log = { info: () => {}, debug: () => {}, debugEnabled: false };
 
 /** The C loop: one `ref_child --self` process. */
 export async function cFrameCost(frames: number, batch: number): Promise<FrameCost> {
@@ -38,33 +35,8 @@ export async function cFrameCost(frames: number, batch: number): Promise<FrameCo
 /** The TS loop, in this process. */
 export function tsFrameCost(frames: number, batch: number): FrameCost {
   using pair = simPair();
-  const mac0 = pair.shim.ifnetLladdr("feth0");
-  const mac1 = pair.shim.ifnetLladdr("feth1");
-  const port = (chan: typeof pair.ch0, mac: Uint8Array, ip6: Uint8Array): ChannelPort => ({
-    chan,
-    fd: chan.fd,
-    port: 0,
-    userPacketPool: true,
-    mac,
-    ip6,
-  });
-  const p1 = port(pair.ch1, mac1, ip1);
-  const tx = new Sender(port(pair.ch0, mac0, ip0), {
-    srcMac: mac0,
-    dstMac: mac1,
-    srcIp: ip0,
-    dstIp: ip1,
-    srcPort: FETH0_UDP_PORT,
-    dstPort: FETH1_UDP_PORT,
-  }, quiet);
-  const rx = new Receiver(p1, 1, quiet);
-  using kq = pair.shim.kqueue();
-  kq.change([{
-    ident: p1.fd,
-    filter: EvFilter.read,
-    flags: EvFlag.add | EvFlag.enable,
-    fflags: 0,
-  }]);
+  const { tx, rx, kq: queue } = loopback(pair);
+  using kq = queue;
   const limit = WARMUP_FRAMES + frames;
   const step = () => {
     tx.send(Math.min(tx.packetNumber + batch, limit), null);

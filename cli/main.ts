@@ -45,6 +45,14 @@ const paceOption = withDefault(
   DEFAULT_OPTIONS.paceUs,
 );
 const verboseOption = option("--verbose", "-v");
+const timeoutOption = withDefault(
+  option("--timeout", integer({ min: 1, max: 86_400, metavar: "SECONDS" })),
+  DEFAULT_OPTIONS.timeoutSec,
+);
+/** test-only sysctls set in the backend before init (debug.sim.* knobs) */
+const simKnobsOption = multiple(
+  option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true }),
+);
 
 const parser = or(
   command(
@@ -61,13 +69,10 @@ const parser = or(
       backend: backendOption,
       packets: packetsOption,
       batch: batchOption,
-      timeout: withDefault(
-        option("--timeout", integer({ min: 1, max: 86_400, metavar: "SECONDS" })),
-        DEFAULT_OPTIONS.timeoutSec,
-      ),
+      timeout: timeoutOption,
       paceUs: paceOption,
       verbose: verboseOption,
-      knobs: multiple(option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true })),
+      knobs: simKnobsOption,
       timebase: optional(
         option("--sim-timebase", string({ metavar: "NUMER/DENOM" }), {
           description: [{
@@ -100,10 +105,7 @@ const parser = or(
       backend: backendOption,
       packets: packetsOption,
       batch: batchOption,
-      timeout: withDefault(
-        option("--timeout", integer({ min: 1, max: 86_400, metavar: "SECONDS" })),
-        DEFAULT_OPTIONS.timeoutSec,
-      ),
+      timeout: timeoutOption,
       paceUs: paceOption,
       verbose: verboseOption,
       failFast: option("--fail-fast", {
@@ -118,7 +120,7 @@ const parser = or(
       tap: option("--tap", {
         description: [{ type: "text", text: "print KTAP on stdout" }],
       }),
-      knobs: multiple(option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true })),
+      knobs: simKnobsOption,
     }),
     {
       description: [{
