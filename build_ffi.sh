@@ -40,7 +40,7 @@ up_to_date() {
 	local o
 	for o in "${outputs[@]}"; do
 		[ -f "$o" ] || return 1
-		[ -z "$(find build_ffi.sh ffi/shim tests/c bench/c -newer "$o" -print -quit)" ] || return 1
+		[ -z "$(find build_ffi.sh ffi/shim tests/c tests/bench/c -newer "$o" -print -quit)" ] || return 1
 	done
 }
 if up_to_date; then
@@ -60,8 +60,8 @@ echo "built $out/libskt_sim.$ext" >&2
 	-L"$out" -lskt_sim -Wl,-rpath,"$rpath" -lpthread
 echo "built $out/sim_test" >&2
 
-# bench only: the C reference child of `deno task bench` (bench/c/ref_child.c)
-"$cc" "${cflags[@]}" -Iffi/shim -o "$out/ref_child" bench/c/ref_child.c \
+# bench only: the C reference child of `deno task bench` (tests/bench/c/ref_child.c)
+"$cc" "${cflags[@]}" -Iffi/shim -o "$out/ref_child" tests/bench/c/ref_child.c \
 	-L"$out" -lskt_sim -Wl,-rpath,"$rpath"
 echo "built $out/ref_child" >&2
 

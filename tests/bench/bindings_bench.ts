@@ -6,7 +6,7 @@
  * batch), so that each timed section is long enough for Deno.bench to time it alone:
  * divide by 64 for one frame.
  */
-import { simPair } from "../tests/sim_helpers.ts";
+import { simPair } from "../sim_helpers.ts";
 import { loopback } from "./loopback.ts";
 
 const BATCH = 8;

@@ -3,11 +3,11 @@
  * process, with a kqueue watching feth1's RX: what the one-CPU figures and the
  * binding micro-benchmarks time.
  */
-import { ip0, ip1, type SimPair } from "../tests/sim_helpers.ts";
-import { type ChannelPort, type Log, Receiver, Sender } from "../scenarios/netifdirect.ts";
-import { FETH0_UDP_PORT, FETH1_UDP_PORT } from "../scenarios/addresses.ts";
-import { EvFilter, EvFlag } from "../ffi/constants.ts";
-import type { Channel, KQueue } from "../ffi/spi.ts";
+import { ip0, ip1, type SimPair } from "../sim_helpers.ts";
+import { type ChannelPort, type Log, Receiver, Sender } from "../../scenarios/netifdirect.ts";
+import { FETH0_UDP_PORT, FETH1_UDP_PORT } from "../../scenarios/addresses.ts";
+import { EvFilter, EvFlag } from "../../ffi/constants.ts";
+import type { Channel, KQueue } from "../../ffi/spi.ts";
 
 export const quiet: Log = { info: () => {}, debug: () => {}, debugEnabled: false };
 

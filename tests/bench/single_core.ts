@@ -5,7 +5,7 @@
  * Receiver over a sim pair in this process (after a warm-up, so the JIT has
  * compiled them). Times are ns per frame.
  */
-import { simPair } from "../tests/sim_helpers.ts";
+import { simPair } from "../sim_helpers.ts";
 import { loopback } from "./loopback.ts";
 import { REF_CHILD } from "./pairs.ts";
 

@@ -4,15 +4,15 @@
  * children, the C pair is ffi/build/ref_child (bench/c/ref_child.c). Returns
  * what each receiver verified and how fast.
  */
-import { cliChildCommand, runMpTest, type RunOptions } from "../scenarios/driver.ts";
-import { findTest, type MpTest } from "../scenarios/table.ts";
-import type { ChildCommand } from "../scenarios/children.ts";
-import type { Log } from "../scenarios/netifdirect.ts";
+import { cliChildCommand, runMpTest, type RunOptions } from "../../scenarios/driver.ts";
+import { findTest, type MpTest } from "../../scenarios/table.ts";
+import type { ChildCommand } from "../../scenarios/children.ts";
+import type { Log } from "../../scenarios/netifdirect.ts";
 
 export type PairKind = "c" | "ts";
 
 /** ffi/build/ref_child, next to the shim it links against. */
-export const REF_CHILD = new URL("../ffi/build/ref_child", import.meta.url).pathname;
+export const REF_CHILD = new URL("../../ffi/build/ref_child", import.meta.url).pathname;
 
 /** Starts the C reference child with the same knobs the TS child gets. */
 export function refChildCommand(

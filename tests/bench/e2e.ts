@@ -3,9 +3,9 @@
  * one `deno task run netifdirecttxrx` from process start to its verdict line,
  * and `skt run` of all seven tests from process start to exit.
  */
-import { TESTS } from "../scenarios/table.ts";
+import { TESTS } from "../../scenarios/table.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 const decoder = new TextDecoder();
 
 export interface Timed {
