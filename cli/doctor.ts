@@ -258,6 +258,8 @@ export function gatherFacts(): DoctorFacts {
   };
 }
 
-if (import.meta.main) {
+/** `skt doctor`: prints the report; always exits 0 (it reports, it does not judge). */
+export function doctorCommand(): number {
   for (const line of doctorLines(gatherFacts())) console.log(line);
+  return 0;
 }

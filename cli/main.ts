@@ -5,6 +5,7 @@
  *   skt run NAME... [--backend sim|skywalk] [--packets N] [--batch N] [--timeout S] [--verbose]
  *           [--sim-timebase NUMER/DENOM]
  *   skt sweep [--filter GLOB]... [--repeat N] [--fail-fast] [--json FILE|-] [--junit FILE] [--tap]
+ *   skt doctor
  *   skt child NAME INDEX ...   (internal: how the driver starts each child)
  *
  * Exit status: 0 pass, 1 fail, 2 usage error, 3 environment error, 4 nothing ran,
@@ -24,6 +25,7 @@ import { listCommand } from "./list.ts";
 import { runCommand } from "./run.ts";
 import { childCommand } from "./child.ts";
 import { sweepCommand } from "./sweep.ts";
+import { doctorCommand } from "./doctor.ts";
 import { MAX_PACKETS, RING_TX_SLOTS } from "./limits.ts";
 
 const backendOption = withDefault(
@@ -130,6 +132,16 @@ const parser = or(
     },
   ),
   command(
+    "doctor",
+    object({ cmd: constant("doctor" as const) }),
+    {
+      description: [{
+        type: "text",
+        text: "What this machine offers each backend, and why a backend can't run here",
+      }],
+    },
+  ),
+  command(
     "child",
     object({
       cmd: constant("child" as const),
@@ -187,6 +199,8 @@ async function main(args: string[]): Promise<number> {
       return await childCommand(parsed, logFor("child"));
     case "sweep":
       return await sweepCommand(parsed);
+    case "doctor":
+      return doctorCommand();
   }
 }
 
@@ -202,7 +216,10 @@ if (import.meta.main) {
       printError(`skt: missing permission: ${e.message}`);
       status = ExitCode.environment;
     } else {
-      printError(`skt: internal error: ${(e as Error)?.stack ?? e}`);
+      // a bug, not a user error: one line, the stack only on request
+      const error = e as Error;
+      printError(`skt: internal error: ${error?.name ?? "Error"}: ${error?.message ?? e}`);
+      if (Deno.env.get("SKT_DEBUG")) printError(String(error?.stack ?? e));
       status = ExitCode.fail;
     }
   }

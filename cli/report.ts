@@ -14,7 +14,9 @@ export function resultLine(r: TestRecord): string {
       : `child ${c.index} ${c.outcome}`
   );
   const tail = r.verdict === "fail" ? `: ${r.reason}` : "";
-  return `${head} ${children.join(", ")}, drops ${r.drops}${tail}`;
+  // a run that failed before it started children has no per-child part
+  const body = children.length > 0 ? ` ${children.join(", ")}, drops ${r.drops}` : "";
+  return `${head}${body}${tail}`;
 }
 
 /** The exit status of a run of several tests. */

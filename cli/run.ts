@@ -43,12 +43,32 @@ export function resolveTests(names: readonly string[]): MpTest[] {
   });
 }
 
-/** Parses --sim-knob NAME=VALUE options (integer sysctls). */
-export function parseKnobs(knobs: readonly string[]): Record<string, number> {
+/** The sim's test-only knobs (ffi/shim/sim/sysctl.c): all --sim-knob may set. */
+export const SIM_KNOBS = [
+  "debug.sim.corrupt_frame",
+  "debug.sim.corrupt_offset",
+  "debug.sim.timebase_numer",
+  "debug.sim.timebase_denom",
+  "debug.sim.adv_ignore_disable",
+  "debug.sim.drop_without_event",
+  "debug.sim.expired_wrong_status",
+] as const;
+
+/**
+ * Parses --sim-knob NAME=VALUE options: integer debug.sim.* sysctls of the sim,
+ * never a real kernel's sysctls.
+ */
+export function parseKnobs(knobs: readonly string[], backend: BackendName): Record<string, number> {
+  if (knobs.length > 0 && backend !== "sim") {
+    throw new UsageError(`--sim-knob only applies to the sim backend, not ${backend}`);
+  }
   const out: Record<string, number> = {};
   for (const knob of knobs) {
     const m = /^([a-z0-9_.]+)=(-?\d+)$/.exec(knob);
     if (!m) throw new UsageError(`--sim-knob wants NAME=INTEGER, got "${knob}"`);
+    if (!(SIM_KNOBS as readonly string[]).includes(m[1])) {
+      throw new UsageError(`--sim-knob: unknown knob "${m[1]}" (known: ${SIM_KNOBS.join(", ")})`);
+    }
     out[m[1]] = Number(m[2]);
   }
   return out;
@@ -81,7 +101,10 @@ export async function runCommand(args: RunArgs, log: Log): Promise<number> {
     timeoutSec: args.timeout,
     paceUs: args.paceUs,
     verbose: args.verbose,
-    knobs: { ...parseTimebase(args.timebase, args.backend), ...parseKnobs(args.knobs) },
+    knobs: {
+      ...parseTimebase(args.timebase, args.backend),
+      ...parseKnobs(args.knobs, args.backend),
+    },
   };
   const records: TestRecord[] = [];
   for (const test of tests) {

@@ -52,8 +52,11 @@ function exists(path: string): boolean {
 }
 
 /** Why a report file cannot be written, in a few words. */
-function whyUnwritable(e: unknown): string {
-  if (e instanceof Deno.errors.NotFound) return "its folder does not exist";
+function whyUnwritable(e: unknown, path: string): string {
+  if (e instanceof Deno.errors.NotFound) {
+    const folder = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+    return exists(folder) ? "the system refused to create it there" : "its folder does not exist";
+  }
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (e instanceof Deno.errors.IsADirectory) return "it is a folder";
   return (e as Error)?.message ?? String(e);
@@ -67,7 +70,7 @@ function openReport(flag: string, path: string, truncate: boolean): Deno.FsFile 
   try {
     return Deno.openSync(path, { write: true, create: true, truncate });
   } catch (e) {
-    throw new UsageError(`cannot write the ${flag} report to "${path}": ${whyUnwritable(e)}`);
+    throw new UsageError(`cannot write the ${flag} report to "${path}": ${whyUnwritable(e, path)}`);
   }
 }
 
@@ -104,7 +107,7 @@ function stopNote(
 export async function sweepCommand(args: SweepArgs): Promise<number> {
   // everything that can be refused is refused before the first run
   const tests = selectTests(args.filters);
-  const knobs = parseKnobs(args.knobs);
+  const knobs = parseKnobs(args.knobs, args.backend);
   const jsonToStdout = args.json === "-";
   if (jsonToStdout && args.tap) {
     throw new UsageError("--json - and --tap both write to stdout; give --json a file name");
@@ -198,7 +201,7 @@ function writeJUnit(path: string, records: readonly RunRecord[]): void {
     Deno.writeTextFileSync(path, toJUnitXml(records));
   } catch (e) {
     throw new EnvironmentError(
-      `could not write the --junit report to "${path}": ${whyUnwritable(e)}`,
+      `could not write the --junit report to "${path}": ${whyUnwritable(e, path)}`,
     );
   }
 }

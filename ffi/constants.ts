@@ -9,6 +9,11 @@ export const ChannelAttr = {
   txSlots: 2,
   rxSlots: 3,
   slotBufSize: 4,
+  exclusive: 6,
+  txLowatUnit: 9,
+  txLowatValue: 10,
+  rxLowatUnit: 11,
+  rxLowatValue: 12,
   userPacketPool: 24,
   nexusDefunctOk: 26,
   eventRing: 28,
@@ -31,6 +36,7 @@ export const TransmitExpiredStatus = {
   expiredNotDropped: 2,
 } as const;
 export const CHANNEL_EVENT_MAX_PAYLOAD_LEN = 40;
+export const PACKET_ID_SIZE = 16;
 export const TRANSMIT_STATUS_EVENT_SIZE = 20;
 export const TRANSMIT_EXPIRED_EVENT_SIZE = 40;
 

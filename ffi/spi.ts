@@ -179,8 +179,9 @@ export class Shim {
     return new Channel(this, Deno.UnsafePointer.create(out[0]), effective);
   }
 
-  kqueue(): KQueue {
-    return new KQueue(this, this.check(this.symbols.skt_kqueue(), "kqueue"));
+  /** A kqueue whose waits return at most maxEvents events. */
+  kqueue(maxEvents = 8): KQueue {
+    return new KQueue(this, this.check(this.symbols.skt_kqueue(), "kqueue"), maxEvents);
   }
 }
 

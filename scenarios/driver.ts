@@ -406,6 +406,7 @@ async function sequenceAndReap(
     }
 
     let firstFailure = false;
+    let stopOthers: ReturnType<typeof setTimeout> | undefined;
     const pending = new Set(children);
     while (pending.size > 0) {
       const next = await Promise.race([
@@ -424,11 +425,16 @@ async function sequenceAndReap(
         describeExit(next, log);
         const reason = `child ${next.index} failed`;
         const rest = [...pending];
-        setTimeout(() => rest.forEach((c) => c.terminate(reason, KILL_GRACE_MS)), FAILURE_GRACE_MS);
+        stopOthers = setTimeout(
+          () => rest.forEach((c) => c.terminate(reason, KILL_GRACE_MS)),
+          FAILURE_GRACE_MS,
+        );
       } else if (!status.success) {
         describeExit(next, log);
       }
     }
+    // everyone is reaped: a pending stop must not outlive this run
+    clearTimeout(stopOthers);
     return null;
   } finally {
     deadline.cancel();

@@ -1,7 +1,7 @@
 /**
  * Whether a test can run on a backend here, from facts about the machine
  * (skywalk_mptest_driver_run's feature gate, plus root for the real kernel).
- * Pure: the facts are gathered elsewhere (scenarios/machine.ts), so macOS-shaped
+ * Pure: the facts are gathered by the callers (readFeatures in driver.ts, doctor.ts), so macOS-shaped
  * inputs can be checked on any OS.
  */
 import { SkFeature } from "../ffi/constants.ts";

@@ -5,6 +5,7 @@
  */
 import { type Channel, type KEvent, type KQueue, type Shim, SlotProp } from "../ffi/spi.ts";
 import {
+  CHANNEL_EVENT_MAX_PAYLOAD_LEN,
   ChannelAttr,
   ChannelEventType,
   EvFilter,
@@ -13,6 +14,7 @@ import {
   INTERFACE_ADVISORY_SIZE,
   NexusFlowFlags,
   Note,
+  PACKET_ID_SIZE,
   PKTID_VERSION_CURRENT,
   Ring,
   SyncMode,
@@ -203,7 +205,7 @@ export async function netifdirectXferIpv6(
   if (eventRing) attrs.set(ChannelAttr.eventRing, 1n);
   let chan: Channel;
   try {
-    chan = shim.channelCreate(nxUuid, nxPort, attrs);
+    chan = channelCreateExtended(shim, nxUuid, nxPort, attrs);
   } catch (e) {
     log.info(`Can't open channel on port ${nxPort}, ${(e as Error).message}`);
     throw new TestFailure("assertion failed: port.chan != NULL");
@@ -261,6 +263,56 @@ export async function netifdirectXferIpv6(
   });
 }
 
+/** sktu_channel_create_extended retries ENOMEM this many times, 250 ms apart ("up to 4 seconds"). */
+const SKTU_CHANNEL_CREATE_NOMEM_RETRIES = 16;
+const NOMEM_RETRY_MS = 250;
+/** the event list of upstream's kevent loop */
+const N_EVENTS_MAX = 4;
+
+/**
+ * sktu_channel_create_extended: open the channel, retrying while the kernel is
+ * short of memory, then read the attributes back as the helper does (each must
+ * be known, i.e. not -1, and the channel must not be exclusive).
+ */
+function channelCreateExtended(
+  shim: Shim,
+  nxUuid: Uint8Array,
+  port: number,
+  attrs: Map<number, bigint>,
+): Channel {
+  for (let retries = 0;;) {
+    let chan: Channel;
+    try {
+      chan = shim.channelCreate(nxUuid, port, attrs);
+    } catch (e) {
+      if (
+        e instanceof SpiError && e.is("ENOMEM") && ++retries < SKTU_CHANNEL_CREATE_NOMEM_RETRIES
+      ) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, NOMEM_RETRY_MS);
+        continue;
+      }
+      throw e;
+    }
+    check(chan.attr(ChannelAttr.exclusive) !== 1n, "CHANNEL_ATTR_EXCLUSIVE: scratch != 1");
+    for (const [name, key] of READ_BACK_ATTRS) {
+      check(chan.attr(key) !== -1n, `${name}: scratch != -1`);
+    }
+    return chan;
+  }
+}
+
+/** The attributes sktu_channel_create_extended reads back after the open. */
+const READ_BACK_ATTRS: [string, number][] = [
+  ["CHANNEL_ATTR_TX_LOWAT_UNIT", ChannelAttr.txLowatUnit],
+  ["CHANNEL_ATTR_TX_LOWAT_VALUE", ChannelAttr.txLowatValue],
+  ["CHANNEL_ATTR_RX_LOWAT_UNIT", ChannelAttr.rxLowatUnit],
+  ["CHANNEL_ATTR_RX_LOWAT_VALUE", ChannelAttr.rxLowatValue],
+  ["CHANNEL_ATTR_USER_PACKET_POOL", ChannelAttr.userPacketPool],
+  ["CHANNEL_ATTR_NEXUS_DEFUNCT_OK", ChannelAttr.nexusDefunctOk],
+  ["CHANNEL_ATTR_EVENT_RING", ChannelAttr.eventRing],
+  ["CHANNEL_ATTR_LOW_LATENCY", ChannelAttr.lowLatency],
+];
+
 interface SendReceiveArgs {
   ifname: string;
   srcPort: number;
@@ -310,7 +362,7 @@ function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs): Chil
   let expiredDropped = 0;
   let expiredNotDropped = 0;
 
-  using kq: KQueue = shim.kqueue();
+  using kq: KQueue = shim.kqueue(N_EVENTS_MAX);
   const changes: Omit<KEvent, "data">[] = [
     { ident: port.fd, filter: EvFilter.write, flags: EvFlag.add | EvFlag.enable, fflags: 0 },
     { ident: port.fd, filter: EvFilter.read, flags: EvFlag.add | EvFlag.enable, fflags: 0 },
@@ -828,8 +880,8 @@ function processChannelEvent(
   view: DataView,
   handlers: ChannelEventHandlers,
 ): void {
+  // skt_process_chan_event_common: fetch the event and its data, then check
   const { handle, type, nevents } = chan.getNextEventHandle();
-  check(nevents === 1, "nevents == 1");
   const event = chan.eventGetNextEvent(handle, -1);
   if (event < 0) chan.shim.check(event, "os_channel_event_get_next_event");
   chan.eventGetEventData(handle, event, out);
@@ -837,33 +889,38 @@ function processChannelEvent(
   const more = view.getUint32(4, true);
   const length = view.getUint32(8, true);
   const data = 16;
-  check(type === eventType, "etype == event_data.event_type");
-  check(more === 0, "!event_data.event_more");
-  check(length <= 40, "event_data.event_data_length <= CHANNEL_EVENT_MAX_PAYLOAD_LEN");
   // the event data starts with the sender's packet_id_t
+  check(PACKET_ID_SIZE <= length, "sizeof(*packet_id) <= ed.event_data_length");
+  check(nevents === 1, "nevents == 1");
+  check(type === eventType, "etype == ed.event_type");
   check(
-    view.getUint8(data) === PKTID_VERSION_CURRENT,
-    "pktid_version == OS_PACKET_PKTID_VERSION_CURRENT",
+    view.getUint8(data + 1) === NETIF_PKTID_PAYLOAD_TYPE,
+    "packet_id->pktid_payload_type == payload_type",
   );
-  check(view.getUint8(data + 1) === NETIF_PKTID_PAYLOAD_TYPE, "pktid_payload_type == 0xFA");
   check(
     view.getUint32(data + 8, true) === NETIF_PKTID_STREAM_ID,
-    "pktid_stream_identifier == 0xFB",
+    "packet_id->pktid_stream_identifier == stream_id",
   );
+  check(
+    view.getUint8(data) === PKTID_VERSION_CURRENT,
+    "packet_id->pktid_version == OS_PACKET_PKTID_VERSION_CURRENT",
+  );
+  check(more === 0, "!ed.event_more");
+  check(length <= CHANNEL_EVENT_MAX_PAYLOAD_LEN, "ed.event_data_length <= max_event_dlen");
   chan.eventFree(handle);
   const seq = view.getUint16(data + 2, true);
   switch (eventType) {
     case ChannelEventType.transmitStatus:
       check(
         length === TRANSMIT_STATUS_EVENT_SIZE,
-        "length == sizeof(os_channel_event_packet_transmit_status_t)",
+        "event_dlen == sizeof(os_channel_event_packet_transmit_status_t)",
       );
       handlers.onStatus(view.getInt32(data + 16, true), seq);
       break;
     case ChannelEventType.transmitExpired:
       check(
         length === TRANSMIT_EXPIRED_EVENT_SIZE,
-        "length == sizeof(os_channel_event_packet_transmit_expired_t)",
+        "event_dlen == sizeof(os_channel_event_packet_transmit_expired_t)",
       );
       handlers.onExpired(
         view.getUint16(data + 32, true),
@@ -873,6 +930,7 @@ function processChannelEvent(
       );
       break;
     default:
-      check(false, `channel event type ${eventType} has no handler`);
+      // netifdirect passes no wildcard handler
+      check(false, `wildcard_handler != NULL (channel event type ${eventType})`);
   }
 }

@@ -87,8 +87,12 @@ function removeIfThere(path: string): void {
   }
 }
 
-/** Removes the state directory when no run uses it any more (fails harmlessly otherwise). */
+/**
+ * Removes the default state directory when no run uses it any more (fails
+ * harmlessly otherwise). A directory named by SKT_STATE_DIR is the user's: kept.
+ */
 function tidyStateDir(dir: string): void {
+  if (Deno.env.get(STATE_DIR_ENV)) return;
   try {
     Deno.removeSync(dir);
   } catch {

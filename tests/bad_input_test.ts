@@ -186,6 +186,18 @@ const CASES: Case[] = [
     stderr: /^skt: --sim-knob wants NAME=INTEGER, got "debug\.sim\.corrupt_frame"$/,
   },
   {
+    name: "a --sim-knob that names a real kernel sysctl",
+    args: ["run", T, "--sim-knob", "kern.skywalk.disable_nxctl_check=1"],
+    code: USAGE,
+    stderr: /^skt: --sim-knob: unknown knob "kern\.skywalk\.disable_nxctl_check" \(known: debug\.sim\./,
+  },
+  {
+    name: "a --sim-knob on the skywalk backend",
+    args: ["run", T, "--backend", "skywalk", "--sim-knob", "debug.sim.corrupt_frame=1"],
+    code: USAGE,
+    stderr: /^skt: --sim-knob only applies to the sim backend, not skywalk$/,
+  },
+  {
     name: "shim library missing",
     args: ["run", T, "--backend", "sim"],
     shim: () => "/nonexistent/libskt_sim.so",

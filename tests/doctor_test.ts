@@ -100,7 +100,7 @@ Deno.test({
   ignore: Deno.build.os === "darwin",
   fn: async () => {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", new URL("../cli/doctor.ts", import.meta.url).pathname],
+      args: ["run", "--allow-all", new URL("../cli/main.ts", import.meta.url).pathname, "doctor"],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -111,4 +111,23 @@ Deno.test({
     assertMatch(text, /^backend skywalk cannot run here: the skywalk backend needs macOS/m);
     assertMatch(text, /^backend sim +can run here$/m);
   },
+});
+
+Deno.test("doctor: an unknown flag is a usage error", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      new URL("../cli/main.ts", import.meta.url).pathname,
+      "doctor",
+      "--bogus",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 2);
+  assertMatch(
+    new TextDecoder().decode(out.stderr),
+    /^skt: Unexpected option or subcommand: `--bogus`\.\n$/,
+  );
 });

@@ -132,8 +132,9 @@ for (
       // every frame the child sent was copied into its device TX pool and handed to the driver
       assertEquals(st.txPackets, me.sent);
       assertEquals(st.devTxAlloc, me.sent);
-      // what the peer's driver let through reached this device
-      assertEquals(st.devRxFrames, peerSt.txPackets! - peerSt.dropTxRate! - peerSt.dropExpired!);
+      // what the peer's driver let through reached this device; each child reads the
+      // counters when its own loop ends, and the peer may still send after that reading
+      assert(st.devRxFrames! <= peerSt.txPackets! - peerSt.dropTxRate! - peerSt.dropExpired!);
       assert(st.devRxFrames! >= me.received);
       if (split) {
         assertEquals(st.devRxAlloc, st.devRxFrames, "split: every RX frame is a copy");
