@@ -704,6 +704,12 @@ static void t_kevent(void)
 	CHECK_EQ(ev[0].data, ENOENT);
 	struct skt_kevent bad = kev(9999, EVFILT_READ, SKT_EV_ADD, 0);
 	CHECK_EQ(skt_kevent(kq, (uint8_t *)&bad, 1, NULL, 0, 0), -EBADF);
+	/* at most SKT_KEVENT_MAX records each way */
+	struct skt_kevent many[SKT_KEVENT_MAX + 1];
+	memset(many, 0, sizeof(many));
+	CHECK_EQ(skt_kevent(kq, NULL, 0, (uint8_t *)many, SKT_KEVENT_MAX, 0), 0);
+	CHECK_EQ(skt_kevent(kq, NULL, 0, (uint8_t *)many, SKT_KEVENT_MAX + 1, 0), -EINVAL);
+	CHECK_EQ(skt_kevent(kq, (uint8_t *)many, SKT_KEVENT_MAX + 1, NULL, 0, 0), -EINVAL);
 	/* timeout with nothing to read */
 	uint64_t t0 = now_ns();
 	CHECK_EQ(skt_kevent(kq, NULL, 0, (uint8_t *)ev, 4, 50000000), 0);
