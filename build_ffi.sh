@@ -56,7 +56,7 @@ mkdir -p "$out"
 	-o "$out/libskt_sim.$ext" ffi/shim/common.c ffi/shim/sim/*.c -lpthread
 echo "built $out/libskt_sim.$ext" >&2
 
-"$cc" "${cflags[@]}" -Iffi/shim -o "$out/sim_test" tests/c/sim_test.c \
+"$cc" "${cflags[@]}" -Iffi/shim -o "$out/sim_test" tests/c/sim_test.c ffi/shim/sim/lock.c \
 	-L"$out" -lskt_sim -Wl,-rpath,"$rpath" -lpthread
 echo "built $out/sim_test" >&2
 

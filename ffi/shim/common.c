@@ -886,24 +886,25 @@ SKT_EXPORT int32_t skt_channel_event_free(skt_channel *ch, uint32_t handle)
 SKT_EXPORT int32_t skt_kqueue(void) { PLAT(plat_kqueue(), "kqueue"); }
 SKT_EXPORT int32_t skt_kqueue_close(int32_t kq) { PLAT(plat_kqueue_close(kq), "close(kqueue %d)", kq); }
 
-/* the JS buffers need not be aligned: records are copied through aligned arrays */
+/*
+ * The JS buffers need not be aligned: records are copied through aligned
+ * arrays. They live on the stack (this runs every loop turn), hence the bound.
+ */
 SKT_EXPORT int32_t skt_kevent(int32_t kq, const uint8_t *changes, uint32_t nchanges,
     uint8_t *events, uint32_t nevents, int64_t timeout_ns)
 {
-	if ((nchanges && changes == NULL) || (nevents && events == NULL) || nchanges > 4096 || nevents > 4096)
-		return fail(EINVAL, "kevent(kq %d): bad change or event list", kq);
+	if ((nchanges && changes == NULL) || (nevents && events == NULL))
+		return fail(EINVAL, "kevent(kq %d): NULL change or event list", kq);
+	if (nchanges > SKT_KEVENT_MAX || nevents > SKT_KEVENT_MAX)
+		return fail(EINVAL, "kevent(kq %d): %u changes, %u events: at most %d of each",
+		    kq, nchanges, nevents, SKT_KEVENT_MAX);
 	size_t sz = sizeof(struct skt_kevent);
-	struct skt_kevent *c = calloc(nchanges + 1, sz), *ev = calloc(nevents + 1, sz);
-	int32_t r = -ENOMEM;
-	if (c != NULL && ev != NULL) {
-		if (nchanges)
-			memcpy(c, changes, nchanges * sz);
-		r = plat_kevent(kq, c, nchanges, ev, nevents, timeout_ns);
-		if (r > 0)
-			memcpy(events, ev, (size_t)r * sz);
-	}
-	free(c);
-	free(ev);
+	struct skt_kevent c[SKT_KEVENT_MAX], ev[SKT_KEVENT_MAX];
+	if (nchanges)
+		memcpy(c, changes, nchanges * sz);
+	int32_t r = plat_kevent(kq, c, nchanges, ev, nevents, timeout_ns);
+	if (r > 0)
+		memcpy(events, ev, (size_t)r * sz);
 	return r < 0 ? fail(-r, "kevent(kq %d)", kq) : r;
 }
 

@@ -153,7 +153,12 @@ SKT_EXPORT int32_t skt_channel_event_free(skt_channel *ch, uint32_t handle);
 /* --- kevent stand-in and time --- */
 SKT_EXPORT int32_t skt_kqueue(void);
 SKT_EXPORT int32_t skt_kqueue_close(int32_t kq);
-/* timeout_ns < 0 waits forever; returns the number of events written */
+/*
+ * timeout_ns < 0 waits forever; returns the number of events written.
+ * At most SKT_KEVENT_MAX changes and SKT_KEVENT_MAX events per call (-EINVAL
+ * above): the records are copied through stack arrays of that size.
+ */
+#define SKT_KEVENT_MAX 64
 SKT_EXPORT int32_t skt_kevent(int32_t kq, const uint8_t *changes, uint32_t nchanges,
     uint8_t *events, uint32_t nevents, int64_t timeout_ns);
 SKT_EXPORT uint64_t skt_mach_absolute_time(void);

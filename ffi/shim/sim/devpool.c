@@ -20,7 +20,6 @@ static void pool_init(int idx, int owner, uint32_t roles, uint32_t user_access)
 {
 	struct sim_devpool *dp = sim_devpool(idx);
 	atomic_store(&dp->lock.word, 0);
-	atomic_store(&dp->lock.pid, 0);
 	dp->roles = roles;
 	dp->owner = owner;
 	dp->user_access = user_access;

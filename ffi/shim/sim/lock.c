@@ -2,8 +2,9 @@
  * lock.c: a spinlock in the shared mapping, built from C11 atomics because
  * process-shared pthread objects are not portable (macOS). Critical sections
  * are a few hundred instructions, so spinning with sched_yield is enough.
- * The holder's pid is recorded so that a lock left behind by a process that
- * died inside a critical section can be taken over instead of hanging.
+ * The lock word holds the holder's pid (see sim_lock_t) so that a lock left
+ * behind by a process that died inside a critical section can be taken over
+ * instead of hanging.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,34 +67,42 @@ static int32_t self_pid(void)
 	return pid;
 }
 
+static int32_t lock_holder(uint64_t w) { return (int32_t)(uint32_t)w; }
+static uint64_t lock_next_free(uint64_t w) { return (w & ~0xffffffffull) + (1ull << 32); }
+
 void sim_lock(sim_lock_t *l)
 {
-	uint32_t spins = 0;
-	for (;;) {
-		uint32_t expect = 0;
-		if (atomic_compare_exchange_weak_explicit(&l->word, &expect, 1,
-		    memory_order_acquire, memory_order_relaxed)) {
-			atomic_store_explicit(&l->pid, self_pid(), memory_order_relaxed);
-			return;
-		}
-		if (++spins < 64)
-			continue;
-		sched_yield();
-		if ((spins & 0xffff) == 0) {
+	uint64_t mine = (uint32_t)self_pid();
+	for (uint32_t spins = 1;; spins++) {
+		uint64_t w = atomic_load_explicit(&l->word, memory_order_relaxed);
+		if (lock_holder(w) == 0) {
+			if (atomic_compare_exchange_weak_explicit(&l->word, &w, w | mine,
+			    memory_order_acquire, memory_order_relaxed))
+				return;
+		} else if ((spins & 0xffff) == 0) {
 			/* held for a long time: is the holder still there? */
-			int32_t pid = atomic_load_explicit(&l->pid, memory_order_relaxed);
-			if (pid > 0 && !sim_pid_alive(pid)) {
-				uint32_t held = 1;
-				atomic_compare_exchange_strong(&l->word, &held, 0);
-			}
+			sim_lock_takeover(l, w);
 		}
+		if (spins >= 64)
+			sched_yield();
 	}
+}
+
+/* Frees the lock if it still reads exactly `seen` and seen's holder has died. */
+bool sim_lock_takeover(sim_lock_t *l, uint64_t seen)
+{
+	int32_t pid = lock_holder(seen);
+	if (pid <= 0 || sim_pid_alive(pid))
+		return false;
+	return atomic_compare_exchange_strong_explicit(&l->word, &seen, lock_next_free(seen),
+	    memory_order_acq_rel, memory_order_relaxed);
 }
 
 void sim_unlock(sim_lock_t *l)
 {
-	atomic_store_explicit(&l->pid, 0, memory_order_relaxed);
-	atomic_store_explicit(&l->word, 0, memory_order_release);
+	/* only the holder changes a held word (a takeover needs it dead) */
+	uint64_t w = atomic_load_explicit(&l->word, memory_order_relaxed);
+	atomic_store_explicit(&l->word, lock_next_free(w), memory_order_release);
 }
 
 _Noreturn void sim_abort(const char *what)

@@ -21,7 +21,7 @@
 #include "../skt_spi.h"
 
 #define SIM_MAGIC        0x31304d4953544b53ull /* "SKTSIM01" */
-#define SIM_VERSION      2u
+#define SIM_VERSION      3u  /* 3: sim_lock_t is one 64-bit word */
 #define SIM_MAX_IF       16
 #define SIM_MAX_CHAN     8
 #define SIM_MAX_FLOWS    128
@@ -42,12 +42,21 @@
 #define SIM_NDEVPOOLS    (1 + 2 * SIM_MAX_IF)
 
 /* ---- cross-process spinlock (lock.c) ---- */
+/*
+ * One word, so that "held" and "by whom" change together: the low 32 bits are
+ * 0 when free, else the holder's pid; the high 32 bits are a generation bumped
+ * at every release and takeover. A lock whose holder died is freed only by a
+ * CAS from the exact word seen held by that pid, so a stale view (the holder
+ * seen dead, the lock since taken over and taken again, even by a reused pid)
+ * never frees a live process's lock.
+ */
 typedef struct {
-	_Atomic uint32_t word;  /* 0 free, 1 held */
-	_Atomic int32_t  pid;   /* holder, to recover from a holder that died */
+	_Atomic uint64_t word;
 } sim_lock_t;
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "a lock-free 64-bit atomic, shared between processes");
 void sim_lock(sim_lock_t *l);
 void sim_unlock(sim_lock_t *l);
+bool sim_lock_takeover(sim_lock_t *l, uint64_t seen);
 bool sim_pid_alive(int32_t pid);
 
 /* ---- packets (packet.c, pool.c) ---- */
