@@ -1,0 +1,235 @@
+/** A channel and its rings, slots, packets and buflets: the per-packet SPI, disposable. */
+import type { Shim } from "./shim.ts";
+import type { ShimSymbols } from "./symbols.ts";
+import type { Ring } from "./constants.ts";
+
+/** slot_prop_t as TypeScript reads it, over one reusable 64-byte buffer. */
+export class SlotProp {
+  readonly bytes = new Uint8Array(64);
+  readonly #view = new DataView(this.bytes.buffer);
+  get len(): number {
+    return this.#view.getUint16(2, true);
+  }
+  set len(value: number) {
+    this.#view.setUint16(2, value, true);
+  }
+  get idx(): number {
+    return this.#view.getUint32(4, true);
+  }
+  get bufPtr(): bigint {
+    return this.#view.getBigUint64(16, true);
+  }
+}
+
+/** An open channel (os_channel_create_extended) with its first TX and RX rings. */
+export class Channel implements Disposable {
+  #ptr: Deno.PointerValue;
+  readonly #s: ShimSymbols;
+  readonly #eventOut = new Uint32Array(3);
+
+  constructor(readonly shim: Shim, ptr: Deno.PointerValue, readonly attrs: BigInt64Array) {
+    this.#ptr = ptr;
+    this.#s = shim.symbols;
+  }
+
+  get fd(): number {
+    return this.shim.check(this.#s.skt_channel_get_fd(this.#ptr), "os_channel_get_fd");
+  }
+  attr(key: number): bigint {
+    return this.attrs[key];
+  }
+
+  sync(mode: number): void {
+    const rc = this.#s.skt_channel_sync(this.#ptr, mode);
+    if (rc < 0) this.shim.check(rc, "os_channel_sync");
+  }
+
+  // --- slots ---
+  /** Next slot after prev (-1: from the head), or -1; fills prop when given. */
+  getNextSlot(ring: Ring, prev: number, prop: SlotProp | null): number {
+    const rc = this.#s.skt_ring_get_next_slot(this.#ptr, ring, prev, prop ? prop.bytes : null);
+    return rc >= 0 ? rc : rc === -1 ? -1 : this.shim.check(rc, "os_channel_get_next_slot");
+  }
+  advanceSlot(ring: Ring, slot: number): void {
+    const rc = this.#s.skt_ring_advance_slot(this.#ptr, ring, slot);
+    if (rc < 0) this.shim.check(rc, "os_channel_advance_slot");
+  }
+  setSlotProperties(ring: Ring, slot: number, prop: SlotProp): void {
+    this.shim.check(
+      this.#s.skt_ring_set_slot_properties(this.#ptr, ring, slot, prop.bytes),
+      "os_channel_set_slot_properties",
+    );
+  }
+  slotGetPacket(ring: Ring, slot: number): number {
+    return this.shim.check(
+      this.#s.skt_ring_slot_get_packet(this.#ptr, ring, slot),
+      "os_channel_slot_get_packet",
+    );
+  }
+  slotAttachPacket(ring: Ring, slot: number, pkt: number): void {
+    const rc = this.#s.skt_ring_slot_attach_packet(this.#ptr, ring, slot, pkt);
+    if (rc < 0) this.shim.check(rc, "os_channel_slot_attach_packet");
+  }
+  slotDetachPacket(ring: Ring, slot: number, pkt: number): void {
+    const rc = this.#s.skt_ring_slot_detach_packet(this.#ptr, ring, slot, pkt);
+    if (rc < 0) this.shim.check(rc, "os_channel_slot_detach_packet");
+  }
+  availableSlots(ring: Ring): number {
+    return this.shim.check(
+      this.#s.skt_ring_available_slots(this.#ptr, ring),
+      "os_channel_available_slot_count",
+    );
+  }
+
+  // --- user packet pool ---
+  packetAlloc(): number {
+    const rc = this.#s.skt_packet_alloc(this.#ptr);
+    return rc > 0 ? rc : this.shim.check(rc, "os_channel_packet_alloc");
+  }
+  packetFree(pkt: number): void {
+    const rc = this.#s.skt_packet_free(this.#ptr, pkt);
+    if (rc < 0) this.shim.check(rc, "os_channel_packet_free");
+  }
+
+  // --- packets ---
+  packetGetNextBuflet(pkt: number, prev: number): number {
+    const rc = this.#s.skt_packet_get_next_buflet(this.#ptr, pkt, prev);
+    return rc >= -1 ? rc : this.shim.check(rc, "os_packet_get_next_buflet");
+  }
+  packetGetBufletCount(pkt: number): number {
+    return this.#checked(
+      this.#s.skt_packet_get_buflet_count(this.#ptr, pkt),
+      "os_packet_get_buflet_count",
+    );
+  }
+  packetSetLinkHeaderLength(pkt: number, len: number): void {
+    this.#checked(
+      this.#s.skt_packet_set_link_header_length(this.#ptr, pkt, len),
+      "os_packet_set_link_header_length",
+    );
+  }
+  packetGetLinkHeaderLength(pkt: number): number {
+    return this.#checked(
+      this.#s.skt_packet_get_link_header_length(this.#ptr, pkt),
+      "os_packet_get_link_header_length",
+    );
+  }
+  packetGetDataLength(pkt: number): number {
+    return this.#checked(
+      this.#s.skt_packet_get_data_length(this.#ptr, pkt),
+      "os_packet_get_data_length",
+    );
+  }
+  packetSetPacketId(pkt: number, id16: Uint8Array): void {
+    this.#checked(this.#s.skt_packet_set_packetid(this.#ptr, pkt, id16), "os_packet_set_packetid");
+  }
+  packetGetPacketId(pkt: number, id16: Uint8Array): void {
+    this.#checked(this.#s.skt_packet_get_packetid(this.#ptr, pkt, id16), "os_packet_get_packetid");
+  }
+  packetSetExpireTime(pkt: number, machTime: bigint): void {
+    this.#checked(
+      this.#s.skt_packet_set_expire_time(this.#ptr, pkt, machTime),
+      "os_packet_set_expire_time",
+    );
+  }
+  packetSetExpiryAction(pkt: number, action: number): void {
+    this.#checked(
+      this.#s.skt_packet_set_expiry_action(this.#ptr, pkt, action),
+      "os_packet_set_expiry_action",
+    );
+  }
+  packetFinalize(pkt: number): void {
+    this.#checked(this.#s.skt_packet_finalize(this.#ptr, pkt), "os_packet_finalize");
+  }
+
+  // --- buflets ---
+  bufletSetDataOffset(pkt: number, b: number, off: number): void {
+    this.#checked(
+      this.#s.skt_buflet_set_data_offset(this.#ptr, pkt, b, off),
+      "os_buflet_set_data_offset",
+    );
+  }
+  bufletGetDataOffset(pkt: number, b: number): number {
+    return this.#checked(
+      this.#s.skt_buflet_get_data_offset(this.#ptr, pkt, b),
+      "os_buflet_get_data_offset",
+    );
+  }
+  bufletSetDataLength(pkt: number, b: number, len: number): void {
+    this.#checked(
+      this.#s.skt_buflet_set_data_length(this.#ptr, pkt, b, len),
+      "os_buflet_set_data_length",
+    );
+  }
+  bufletGetDataLength(pkt: number, b: number): number {
+    return this.#checked(
+      this.#s.skt_buflet_get_data_length(this.#ptr, pkt, b),
+      "os_buflet_get_data_length",
+    );
+  }
+  bufletGetDataLimit(pkt: number, b: number): number {
+    return this.#checked(
+      this.#s.skt_buflet_get_data_limit(this.#ptr, pkt, b),
+      "os_buflet_get_data_limit",
+    );
+  }
+  /** The buffer's address in this process (0n if the handle is bad). */
+  bufletGetObjectAddress(pkt: number, b: number): bigint {
+    return this.#s.skt_buflet_get_object_address(this.#ptr, pkt, b);
+  }
+  /** Copies bytes[0, len) into the buflet's object at off. */
+  bufletWrite(pkt: number, b: number, off: number, bytes: Uint8Array, len: number): void {
+    this.#checked(this.#s.skt_buflet_write(this.#ptr, pkt, b, off, bytes, len), "buflet write");
+  }
+  /** Copies len bytes of the buflet's object at off into bytes. */
+  bufletRead(pkt: number, b: number, off: number, bytes: Uint8Array, len: number): void {
+    this.#checked(this.#s.skt_buflet_read(this.#ptr, pkt, b, off, bytes, len), "buflet read");
+  }
+
+  // --- interface advisory and channel events ---
+  configureInterfaceAdvisory(enable: boolean): void {
+    this.shim.check(
+      this.#s.skt_channel_configure_interface_advisory(this.#ptr, enable ? 1 : 0),
+      "os_channel_configure_interface_advisory",
+    );
+  }
+  /** Returns 0, or -errno (EAGAIN on a torn read) without throwing: callers retry. */
+  getInterfaceAdvisory(out96: Uint8Array): number {
+    return this.#s.skt_channel_get_interface_advisory(this.#ptr, out96);
+  }
+  /** Pops the next event packet (SpiError ENODATA when the ring is empty). */
+  getNextEventHandle(): { handle: number; type: number; nevents: number } {
+    this.#checked(
+      this.#s.skt_channel_get_next_event_handle(this.#ptr, this.#eventOut),
+      "os_channel_get_next_event_handle",
+    );
+    return { handle: this.#eventOut[0], type: this.#eventOut[1], nevents: this.#eventOut[2] };
+  }
+  /** The event after prev (-1: first), or -errno (ENODATA when there is none). */
+  eventGetNextEvent(handle: number, prev: number): number {
+    return this.#s.skt_channel_event_get_next_event(this.#ptr, handle, prev);
+  }
+  /** Fills out (56 B): u32 type, u32 more, u32 length, pad, data[40]. */
+  eventGetEventData(handle: number, event: number, out: Uint8Array): void {
+    this.#checked(
+      this.#s.skt_channel_event_get_event_data(this.#ptr, handle, event, out),
+      "os_channel_event_get_event_data",
+    );
+  }
+  eventFree(handle: number): void {
+    this.#checked(this.#s.skt_channel_event_free(this.#ptr, handle), "os_channel_event_free");
+  }
+
+  #checked(rc: number, op: string): number {
+    return rc >= 0 ? rc : this.shim.check(rc, op);
+  }
+
+  close(): void {
+    if (this.#ptr === null) return;
+    this.#s.skt_channel_destroy(this.#ptr);
+    this.#ptr = null;
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,30 @@
+/** os_nexus_controller_create's handle, disposable. */
+import type { Shim } from "./shim.ts";
+
+/** os_nexus_controller_create's handle. */
+export class NexusController implements Disposable {
+  #ptr: Deno.PointerValue;
+  constructor(readonly shim: Shim, ptr: Deno.PointerValue) {
+    this.#ptr = ptr;
+  }
+  /** __os_nexus_flow_add; returns the nexus port the kernel allocated. */
+  flowAdd(
+    nxUuid: Uint8Array,
+    flags: number,
+    ours: Uint8Array | null,
+    peer: Uint8Array | null,
+  ): number {
+    return this.shim.check(
+      this.shim.symbols.skt_nexus_flow_add(this.#ptr, nxUuid, flags, ours, peer),
+      "__os_nexus_flow_add",
+    );
+  }
+  close(): void {
+    if (this.#ptr === null) return;
+    this.shim.symbols.skt_nexus_controller_destroy(this.#ptr);
+    this.#ptr = null;
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
