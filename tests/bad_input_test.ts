@@ -189,7 +189,8 @@ const CASES: Case[] = [
     name: "a --sim-knob that names a real kernel sysctl",
     args: ["run", T, "--sim-knob", "kern.skywalk.disable_nxctl_check=1"],
     code: USAGE,
-    stderr: /^skt: --sim-knob: unknown knob "kern\.skywalk\.disable_nxctl_check" \(known: debug\.sim\./,
+    stderr:
+      /^skt: --sim-knob: unknown knob "kern\.skywalk\.disable_nxctl_check" \(known: debug\.sim\./,
   },
   {
     name: "a --sim-knob on the skywalk backend",

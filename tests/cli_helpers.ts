@@ -4,6 +4,7 @@
  * a "machine" sim domain standing in for kernel state that outlives runs, and
  * a handle on a running skt that can be signalled.
  */
+import { SIM_KNOBS } from "../cli/run.ts";
 import { Shim } from "../ffi/spi.ts";
 import { SpiError } from "../ffi/errors.ts";
 import { SIM_MACHINE_ENV } from "../scenarios/backend.ts";
@@ -107,13 +108,7 @@ const INT_SYSCTLS = [
   "net.link.fake.qset_cnt",
   "net.link.fake.trace_tag",
   "kern.skywalk.disable_nxctl_check",
-  "debug.sim.corrupt_frame",
-  "debug.sim.corrupt_offset",
-  "debug.sim.timebase_numer",
-  "debug.sim.timebase_denom",
-  "debug.sim.adv_ignore_disable",
-  "debug.sim.drop_without_event",
-  "debug.sim.expired_wrong_status",
+  ...SIM_KNOBS,
 ];
 const STRING_SYSCTLS = ["kern.skywalk.netif.sk_ll_prefix"];
 const INTERFACES = ["feth0", "feth1"];

@@ -73,15 +73,7 @@ struct sim_pkt *sim_devpool_alloc(int idx)
 	}
 	struct sim_pkt *p = &dp->pkts[dp->free[--dp->nfree]];
 	sim_unlock(&dp->lock);
-	p->flags = 0;
-	p->len = 0;
-	p->l2len = 0;
-	p->exp_action = 0;
-	memset(&p->pktid, 0, sizeof(p->pktid));
-	p->expire = 0;
-	p->b.doff = 0;
-	p->b.dlen = 0;
-	p->state = PS_USER;
+	sim_pkt_reset(p);
 	return p;
 }
 

@@ -37,7 +37,7 @@ void sim_pool_init(struct sim_chan_area *ca, int chan)
 }
 
 /* a fresh packet: no length, no options, data offset 0 */
-static void pkt_reset(struct sim_pkt *p)
+void sim_pkt_reset(struct sim_pkt *p)
 {
 	p->flags = 0;
 	p->len = 0;
@@ -59,7 +59,7 @@ static struct sim_pkt *take(struct sim_pool *pool, struct sim_pkt *arr)
 	}
 	struct sim_pkt *p = &arr[pool->free[--pool->nfree]];
 	sim_unlock(&pool->lock);
-	pkt_reset(p);
+	sim_pkt_reset(p);
 	return p;
 }
 

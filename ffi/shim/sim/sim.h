@@ -272,6 +272,7 @@ static inline void *sim_ptr(uint32_t off) { return g_sim.base + off; }
 /* packet.c / pool.c */
 struct sim_pkt *sim_pkt_from_ph(packet_t ph);
 void sim_pool_init(struct sim_chan_area *ca, int chan);
+void sim_pkt_reset(struct sim_pkt *p);
 struct sim_pkt *sim_pool_alloc(struct sim_chan_area *ca);
 void sim_pool_free(struct sim_chan_area *ca, struct sim_pkt *p);
 struct sim_pkt *sim_evpool_alloc(struct sim_chan_area *ca);
