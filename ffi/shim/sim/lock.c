@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sim.h"
@@ -70,18 +71,37 @@ static int32_t self_pid(void)
 static int32_t lock_holder(uint64_t w) { return (int32_t)(uint32_t)w; }
 static uint64_t lock_next_free(uint64_t w) { return (w & ~0xffffffffull) + (1ull << 32); }
 
+/* how long a waiter lets a holder keep the lock before asking whether it
+ * still lives: time, not spins, because under load each sched_yield can
+ * take a whole time slice */
+#define TAKEOVER_CHECK_NS 10000000ull
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 void sim_lock(sim_lock_t *l)
 {
 	uint64_t mine = (uint32_t)self_pid();
+	uint64_t last_check = 0;
 	for (uint32_t spins = 1;; spins++) {
 		uint64_t w = atomic_load_explicit(&l->word, memory_order_relaxed);
 		if (lock_holder(w) == 0) {
 			if (atomic_compare_exchange_weak_explicit(&l->word, &w, w | mine,
 			    memory_order_acquire, memory_order_relaxed))
 				return;
-		} else if ((spins & 0xffff) == 0) {
-			/* held for a long time: is the holder still there? */
-			sim_lock_takeover(l, w);
+		} else if (spins >= 64 && (spins & 15) == 0) {
+			/* held for a while: is the holder still there? */
+			uint64_t now = monotonic_ns();
+			if (last_check == 0)
+				last_check = now;
+			else if (now - last_check >= TAKEOVER_CHECK_NS) {
+				last_check = now;
+				sim_lock_takeover(l, w);
+			}
 		}
 		if (spins >= 64)
 			sched_yield();
