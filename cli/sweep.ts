@@ -8,8 +8,9 @@ import type { BackendName } from "../scenarios/backend.ts";
 import type { RunOptions } from "../scenarios/driver.ts";
 import { runLabel, type RunRecord, totalsLine } from "../scenarios/record.ts";
 import { runSweep, selectTests, type SweepOutcome } from "../scenarios/sweep.ts";
-import { EnvironmentError, UsageError } from "../ffi/errors.ts";
+import { EnvironmentError, SktError, UsageError } from "../ffi/errors.ts";
 import { parseKnobs } from "./run.ts";
+import { printError } from "./log.ts";
 import { exitStatus } from "./report.ts";
 import { jsonLine } from "./reports/jsonl.ts";
 import { toJUnitXml } from "./reports/junit.ts";
@@ -154,6 +155,9 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
   const signals = watchStopSignals(controller);
   const records: RunRecord[] = [];
   let outcome: SweepOutcome | null = null;
+  // an error that stops the sweep (no run record possible, a report that cannot be
+  // written) still ends it with the table and the totals line of the runs so far
+  let broke: unknown = null;
   try {
     outcome = await runSweep(
       { tests, repeat: args.repeat, failFast: args.failFast, run, signal: controller.signal },
@@ -172,15 +176,27 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
         onLog: args.verbose ? (line) => progress.print([line]) : undefined,
       },
     );
+  } catch (e) {
+    broke = e;
   } finally {
     progress.close();
     signals.stop();
     jsonFile?.close();
-    // written even when the sweep broke off with an error: the runs so far are results
-    if (args.junit) writeJUnit(args.junit, records);
+  }
+  // written even when the sweep broke off with an error: the runs so far are results
+  if (args.junit) {
+    try {
+      writeJUnit(args.junit, records);
+    } catch (e) {
+      broke ??= e;
+    }
   }
 
-  const note = stopNote(outcome, records.length, planned, signals.signal());
+  const note = broke
+    ? [
+      `stopped by an error after ${records.length} of ${planned} runs: ${(broke as Error).message}`,
+    ]
+    : stopNote(outcome, records.length, planned, signals.signal());
   const table = records.length ? summaryTable(records) : [];
   if (args.tap) {
     writeAll(Deno.stdout, toKtap(records, [...table, ...note]));
@@ -191,6 +207,11 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
   }
   writeAll(Deno.stdout, totalsLine(records) + "\n");
 
+  if (broke) {
+    if (!(broke instanceof SktError)) throw broke;
+    printError(`skt: ${broke.message}`);
+    return broke.exitCode;
+  }
   const caught = signals.signal();
   if (caught && !records.some((r) => r.interrupted)) return caught === "SIGINT" ? 130 : 143;
   return exitStatus(records);

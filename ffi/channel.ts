@@ -1,7 +1,20 @@
 /** A channel and its rings, slots, packets and buflets: the per-packet SPI, disposable. */
 import type { Shim } from "./shim.ts";
 import type { ShimSymbols } from "./symbols.ts";
-import type { Ring } from "./constants.ts";
+import { INTERFACE_ADVISORY_SIZE, PACKET_ID_SIZE, type Ring } from "./constants.ts";
+
+/** skt_channel_event_get_event_data's output: type, more, length, pad, 40 data bytes. */
+const EVENT_DATA_OUT_SIZE = 56;
+
+/**
+ * C writes or reads `need` bytes of a JS buffer: a shorter one would be memory
+ * corruption, not an error, so it is refused here (one comparison, no allocation).
+ */
+function fits(bytes: Uint8Array, need: number, what: string): void {
+  if (need > bytes.length || need < 0) {
+    throw new RangeError(`${what}: ${need} bytes do not fit a buffer of ${bytes.length}`);
+  }
+}
 
 /** slot_prop_t as TypeScript reads it, over one reusable 64-byte buffer. */
 export class SlotProp {
@@ -121,9 +134,11 @@ export class Channel implements Disposable {
     );
   }
   packetSetPacketId(pkt: number, id16: Uint8Array): void {
+    fits(id16, PACKET_ID_SIZE, "packet id");
     this.#checked(this.#s.skt_packet_set_packetid(this.#ptr, pkt, id16), "os_packet_set_packetid");
   }
   packetGetPacketId(pkt: number, id16: Uint8Array): void {
+    fits(id16, PACKET_ID_SIZE, "packet id");
     this.#checked(this.#s.skt_packet_get_packetid(this.#ptr, pkt, id16), "os_packet_get_packetid");
   }
   packetSetExpireTime(pkt: number, machTime: bigint): void {
@@ -179,10 +194,12 @@ export class Channel implements Disposable {
   }
   /** Copies bytes[0, len) into the buflet's object at off. */
   bufletWrite(pkt: number, b: number, off: number, bytes: Uint8Array, len: number): void {
+    fits(bytes, len, "buflet write source");
     this.#checked(this.#s.skt_buflet_write(this.#ptr, pkt, b, off, bytes, len), "buflet write");
   }
   /** Copies len bytes of the buflet's object at off into bytes. */
   bufletRead(pkt: number, b: number, off: number, bytes: Uint8Array, len: number): void {
+    fits(bytes, len, "buflet read destination");
     this.#checked(this.#s.skt_buflet_read(this.#ptr, pkt, b, off, bytes, len), "buflet read");
   }
 
@@ -195,6 +212,7 @@ export class Channel implements Disposable {
   }
   /** Returns 0, or -errno (EAGAIN on a torn read) without throwing: callers retry. */
   getInterfaceAdvisory(out96: Uint8Array): number {
+    fits(out96, INTERFACE_ADVISORY_SIZE, "interface advisory");
     return this.#s.skt_channel_get_interface_advisory(this.#ptr, out96);
   }
   /** Pops the next event packet (SpiError ENODATA when the ring is empty). */
@@ -211,6 +229,7 @@ export class Channel implements Disposable {
   }
   /** Fills out (56 B): u32 type, u32 more, u32 length, pad, data[40]. */
   eventGetEventData(handle: number, event: number, out: Uint8Array): void {
+    fits(out, EVENT_DATA_OUT_SIZE, "event data");
     this.#checked(
       this.#s.skt_channel_event_get_event_data(this.#ptr, handle, event, out),
       "os_channel_event_get_event_data",

@@ -5,7 +5,6 @@
  */
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export const READY_BYTE = 0x00;
 export const GO_BYTE = 0x00;
@@ -48,6 +47,8 @@ export class ChildProc {
       this.exited = s;
       this.exitedAt = performance.now();
       clearTimeout(this.#killTimer);
+      // a child that never got its go byte still holds our end of its stdin
+      void this.closeStdin();
       return s;
     });
     this.#stdout = this.proc.stdout.getReader();
@@ -95,6 +96,8 @@ export class ChildProc {
   }
 
   async #pumpStderr(writeLine: (line: string) => void): Promise<void> {
+    // one decoder per stream: a multi-byte character may straddle two chunks
+    const decoder = new TextDecoder();
     let pending = "";
     try {
       for await (const chunk of this.proc.stderr) {
@@ -111,12 +114,14 @@ export class ChildProc {
 
   /** Writes the go byte and closes the child's stdin (as upstream closes its end). */
   async sendGo(): Promise<boolean> {
+    const writer = this.proc.stdin.getWriter();
     try {
-      const writer = this.proc.stdin.getWriter();
       await writer.write(new Uint8Array([GO_BYTE]));
       await writer.close();
       return true;
     } catch {
+      // the child is gone: drop the pipe rather than keep it locked and open
+      await writer.abort().catch(() => {});
       return false;
     }
   }
@@ -153,7 +158,7 @@ export class ChildProc {
    */
   async result<T>(): Promise<{ message: T | null; text: string }> {
     await Promise.all([this.#stdoutDone, this.#stderrDone]);
-    const text = decoder.decode(concat(this.#afterReady)).trim().split("\n").pop() ?? "";
+    const text = new TextDecoder().decode(concat(this.#afterReady)).trim().split("\n").pop() ?? "";
     if (!text) return { message: null, text };
     try {
       const message = JSON.parse(text);

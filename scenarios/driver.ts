@@ -379,6 +379,7 @@ async function sequenceAndReap(
     deadline.promise.then(() => `the timeout of ${options.timeoutSec} s expired`),
     interruption.promise.then((s) => `the run was interrupted by ${s}`),
   ]);
+  let stopOthers: ReturnType<typeof setTimeout> | undefined;
   try {
     for (const child of children) {
       const state: ReadyState | string = await Promise.race([child.ready(), stopReason]);
@@ -406,7 +407,6 @@ async function sequenceAndReap(
     }
 
     let firstFailure = false;
-    let stopOthers: ReturnType<typeof setTimeout> | undefined;
     const pending = new Set(children);
     while (pending.size > 0) {
       const next = await Promise.race([
@@ -433,10 +433,10 @@ async function sequenceAndReap(
         describeExit(next, log);
       }
     }
-    // everyone is reaped: a pending stop must not outlive this run
-    clearTimeout(stopOthers);
     return null;
   } finally {
+    // a pending stop must not outlive this run, however it ended
+    clearTimeout(stopOthers);
     deadline.cancel();
   }
 }

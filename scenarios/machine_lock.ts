@@ -2,9 +2,10 @@
  * One skywalk run per machine: feth0/feth1 and the sysctls are global, so a
  * run holds a lock file for its whole life. The file is made atomically with
  * its content (written aside, then hard-linked into place) and names the
- * holder's pid. A lock whose holder is gone (a killed run) is stale: it is
- * moved aside and taken over, checking that what was moved is still the
- * stale one, so two runs racing for a stale lock can't both win.
+ * holder's pid. A lock whose holder is gone (a killed run) is stale: one run
+ * at a time (under a `.takeover` guard file) checks it again and removes it,
+ * then competes to create its own, so two runs racing for a stale lock can't
+ * both win.
  */
 import process from "node:process";
 import { EnvironmentError } from "../ffi/errors.ts";
@@ -94,6 +95,37 @@ function tryCreate(path: string, holder: LockHolder): boolean {
   }
 }
 
+/** How old a takeover guard may get before it counts as left by a killed run. */
+const GUARD_STALE_MS = 10_000;
+/** Waiting for another run's takeover: GUARD_WAIT_MS at a time, at most this many times. */
+const TAKEOVER_ATTEMPTS = 100;
+const GUARD_WAIT_MS = 20;
+
+/** Creates the takeover guard, or removes a guard older than GUARD_STALE_MS; true if ours. */
+function takeGuard(guard: string): boolean {
+  try {
+    Deno.writeTextFileSync(guard, `${Deno.pid}\n`, { createNew: true });
+    return true;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+  }
+  try {
+    const age = Date.now() - (Deno.statSync(guard).mtime?.getTime() ?? Date.now());
+    if (age > GUARD_STALE_MS) removeQuietly(guard);
+  } catch {
+    // gone meanwhile
+  }
+  return false;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // already gone
+  }
+}
+
 /**
  * Takes the machine lock at `path`, taking over a stale one. Throws
  * EnvironmentError (exit 3) naming the holder when a live run has it.
@@ -104,7 +136,7 @@ export function acquireMachineLock(path: string, options: LockOptions = {}): Mac
   const dir = path.slice(0, path.lastIndexOf("/"));
   if (dir) Deno.mkdirSync(dir, { recursive: true, mode: 0o755 });
 
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt++) {
     if (tryCreate(path, holder)) return new MachineLock(path, holder);
     const current = readLock(path);
     if (current === null) continue; // released meanwhile: try again
@@ -114,20 +146,24 @@ export function acquireMachineLock(path: string, options: LockOptions = {}): Mac
       );
     }
     if (isAlive(current.pid)) throw held(path, current.pid);
-    // stale: move it aside, and only drop it if it is still the stale holder's
-    const aside = `${path}.stale.${holder.pid}`;
+    // stale: one run at a time takes it over (under a guard file), and decides
+    // again under the guard, so that a fresh lock is never moved aside
+    const guard = `${path}.takeover`;
+    if (!takeGuard(guard)) {
+      // another run is taking the stale lock over: let it finish
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, GUARD_WAIT_MS);
+      continue;
+    }
     try {
-      Deno.renameSync(path, aside);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) continue;
-      throw e;
+      const now = readLock(path);
+      if (now === null) continue;
+      if (now === "unreadable" || isAlive(now.pid)) {
+        throw held(path, now === "unreadable" ? 0 : now.pid);
+      }
+      Deno.removeSync(path);
+    } finally {
+      removeQuietly(guard);
     }
-    const moved = readLock(aside);
-    if (moved !== null && moved !== "unreadable" && moved.pid !== current.pid) {
-      Deno.renameSync(aside, path); // a live run took it over first: give it back
-      throw held(path, moved.pid);
-    }
-    Deno.removeSync(aside);
   }
   const last = readLock(path);
   throw held(path, last && last !== "unreadable" ? last.pid : 0);

@@ -87,6 +87,14 @@ function removeIfThere(path: string): void {
   }
 }
 
+function fileExists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Removes the default state directory when no run uses it any more (fails
  * harmlessly otherwise). A directory named by SKT_STATE_DIR is the user's: kept.
@@ -162,6 +170,9 @@ export class RunLedger {
   finish(): void {
     if (!this.#open) return;
     this.#open = false;
+    // a journal still on disk holds changes that could not be undone: it and this
+    // record stay, so that the next run (finding this process gone) retries them
+    if (this.record.journal && fileExists(this.record.journal)) return;
     removeIfThere(this.record.journal);
     removeIfThere(this.path);
     tidyStateDir(this.#dir);

@@ -246,6 +246,18 @@ CASES.push({
   stderr: /^skt: cannot write the run record in \S+\/file\/state \(.+\); set SKT_STATE_DIR$/,
 });
 
+CASES.push({
+  name: "a sweep whose run record cannot be written still ends with its totals",
+  args: ["sweep", "--filter", T, "--packets", "1000"],
+  env: (dir) => {
+    Deno.writeTextFileSync(`${dir}/file`, "");
+    return { SKT_STATE_DIR: `${dir}/file/state` };
+  },
+  code: ENVIRONMENT,
+  stdout: /^stopped by an error after 0 of 1 runs: .*\n0 passed, 0 failed, 0 skipped\n$/,
+  stderr: /^skt: cannot write the run record in \S+\/file\/state \(.+\); set SKT_STATE_DIR$/,
+});
+
 if (Deno.build.os !== "darwin") {
   CASES.push({
     name: "a backend not available here",

@@ -148,3 +148,28 @@ Deno.test("sim: attaching a packet that is not finalized is refused, not fatal",
   assert(e.is("EINVAL"), e.message);
   p.ch0.packetFree(pkt);
 });
+
+Deno.test("sim: a buffer shorter than the copy is refused before C touches it", () => {
+  using p = simPair();
+  const pkt = p.ch0.packetAlloc();
+  assertThrows(() => p.ch0.bufletRead(pkt, 0, 0, new Uint8Array(4), 2048), RangeError);
+  assertThrows(() => p.ch0.bufletWrite(pkt, 0, 0, new Uint8Array(4), 64), RangeError);
+  assertThrows(() => p.ch0.packetSetPacketId(pkt, new Uint8Array(8)), RangeError);
+  p.ch0.packetFree(pkt);
+});
+
+Deno.test("sim: a buflet moved out of its buffer after finalize is dropped at TX sync", () => {
+  using p = simPair();
+  const slot = p.ch0.getNextSlot(Ring.tx, -1, null);
+  const pkt = p.ch0.packetAlloc();
+  const len = p.builder0.build(0);
+  p.ch0.bufletWrite(pkt, 0, 0, p.builder0.frame.bytes, len);
+  p.ch0.bufletSetDataLength(pkt, 0, len);
+  p.ch0.packetFinalize(pkt);
+  p.ch0.bufletSetDataOffset(pkt, 0, 0x7ffffff0); // after finalize: the kernel re-validates
+  p.ch0.slotAttachPacket(Ring.tx, slot, pkt);
+  p.ch0.advanceSlot(Ring.tx, slot);
+  p.ch0.sync(SyncMode.tx);
+  assertEquals(p.shim.ifnetStats("feth0")[IfStat.txPackets], 0n);
+  assertEquals(receiveAll(p.ch1), []);
+});

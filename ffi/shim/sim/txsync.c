@@ -278,7 +278,9 @@ int sim_tx_sync(struct channel *ch)
 		struct sim_pkt *p = sim_ptr(*s);
 		*s = 0;
 		p->state = PS_USER;
-		if (p->len != 0)         /* zero-length packets are dropped by netif */
+		/* netif drops zero-length packets, and the kernel re-validates what the
+		 * user changed after finalize: a buflet that no longer fits its buffer */
+		if (p->len != 0 && (uint64_t)p->b.doff + p->len <= p->b.dlim)
 			vp_send(ch, ifp, p, &mask, &hold);
 		sim_pool_free(ca, p);
 	}
