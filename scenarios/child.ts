@@ -29,12 +29,19 @@ export async function readyGo(): Promise<void> {
   if (n !== 1) throw new TestFailure("read fail: the sequencer pipe closed before the go byte");
 }
 
+/** Ends this child when its parent driver disappears (see parent_watch.ts). */
+function watchParent(): void {
+  // the child always ends with Deno.exit (cli/main.ts), which ends the worker too
+  new Worker(new URL("./parent_watch.ts", import.meta.url).href, { type: "module" });
+}
+
 /** Runs child `index` of `test`; returns its exit status (0 pass, 1 fail). */
 export async function childMain(
   test: MpTest,
   index: number,
   options: ChildOptions,
 ): Promise<number> {
+  watchParent();
   let message: ChildMessage;
   try {
     const fault = childFault(index);

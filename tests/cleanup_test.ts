@@ -28,10 +28,17 @@ function assertNothingLeft(box: Sandbox, before: MachineState | null): void {
  * Runs `body` on a run whose children both stop after go (once they did); then,
  * whatever happened, kills what is left of it, so a failing test leaks nothing.
  */
-async function withHungRun(box: Sandbox, body: (running: RunningSkt) => Promise<void>) {
-  const running = new RunningSkt([...RUN, ...KNOB], { ...box.env, [CHILD_FAULT_ENV]: "*:hang" });
+async function withHungRun(
+  box: Sandbox,
+  body: (running: RunningSkt) => Promise<void>,
+  fault: "hang" | "stubborn" = "hang",
+) {
+  const running = new RunningSkt([...RUN, ...KNOB], {
+    ...box.env,
+    [CHILD_FAULT_ENV]: `*:${fault}`,
+  });
   try {
-    await running.waitForStderr(/^child \d: fault injected: hang$/m, 2);
+    await running.waitForStderr(new RegExp(`^child \\d: fault injected: ${fault}$`, "m"), 2);
     await body(running);
   } finally {
     try {
@@ -130,8 +137,13 @@ for (const withMachine of [false, true]) {
       const killed = await running.done();
       assertEquals(killed.signal, "SIGKILL");
       // what the killed run left: its record, its children, its domain or machine changes
+      // stubborn children ignore the SIGTERM their parent watch sends them
       const orphans = processesWithDomain(box.dir);
-      assertEquals(orphans.length, 2, "both children should outlive a kill -9 of the parent");
+      assertEquals(
+        orphans.length,
+        2,
+        "both stubborn children should outlive a kill -9 of the parent",
+      );
       assertEquals(recordsOf(running.pid, box.stateDir).length, 1);
       if (before) {
         const now = box.machineState();
@@ -158,6 +170,23 @@ for (const withMachine of [false, true]) {
         ),
       );
       assertNothingLeft(box, before);
-    });
+    }, "stubborn");
   });
 }
+
+Deno.test("cleanup: children end by themselves when the parent is killed with SIGKILL", async () => {
+  using box = new Sandbox(false, BASELINE);
+  await withHungRun(box, async (running) => {
+    running.proc.kill("SIGKILL");
+    await running.done();
+    const deadline = Date.now() + 5000;
+    while (processesWithDomain(box.dir).length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assertEquals(
+      processesWithDomain(box.dir),
+      [],
+      "children still running 5 s after the parent died",
+    );
+  });
+});
