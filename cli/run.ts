@@ -7,8 +7,8 @@ import { UsageError } from "../ffi/errors.ts";
 import { printError } from "./log.ts";
 import { exitStatus, resultLine } from "./report.ts";
 
-export interface RunArgs {
-  tests: readonly string[];
+/** The options `run` and `sweep` share. */
+export interface RunFlags {
   backend: BackendName;
   packets: number;
   batch: number;
@@ -18,6 +18,26 @@ export interface RunArgs {
   knobs: readonly string[];
   /** "NUMER/DENOM" for the sim's mach clock */
   timebase?: string;
+}
+
+export interface RunArgs extends RunFlags {
+  tests: readonly string[];
+}
+
+/** The driver's options from the shared flags; refuses bad knobs with a UsageError. */
+export function runOptionsFrom(flags: RunFlags): RunOptions {
+  return {
+    backend: flags.backend,
+    packets: flags.packets,
+    batch: flags.batch,
+    timeoutSec: flags.timeout,
+    paceUs: flags.paceUs,
+    verbose: flags.verbose,
+    knobs: {
+      ...parseTimebase(flags.timebase, flags.backend),
+      ...parseKnobs(flags.knobs, flags.backend),
+    },
+  };
 }
 
 /** Resolves test names, refusing unknown, empty and repeated ones with one sentence. */
@@ -94,18 +114,7 @@ export function parseTimebase(
 
 export async function runCommand(args: RunArgs, log: Log): Promise<number> {
   const tests = resolveTests(args.tests);
-  const options: RunOptions = {
-    backend: args.backend,
-    packets: args.packets,
-    batch: args.batch,
-    timeoutSec: args.timeout,
-    paceUs: args.paceUs,
-    verbose: args.verbose,
-    knobs: {
-      ...parseTimebase(args.timebase, args.backend),
-      ...parseKnobs(args.knobs, args.backend),
-    },
-  };
+  const options = runOptionsFrom(args);
   const records: TestRecord[] = [];
   for (const test of tests) {
     const record = await runMpTest(test, options, { log, writeLine: printError });

@@ -4,12 +4,10 @@
  * the last line on stdout, "N passed, N failed, N skipped".
  */
 import { resolve } from "node:path";
-import type { BackendName } from "../scenarios/backend.ts";
-import type { RunOptions } from "../scenarios/driver.ts";
 import { runLabel, type RunRecord, totalsLine } from "../scenarios/record.ts";
 import { runSweep, selectTests, type SweepOutcome } from "../scenarios/sweep.ts";
 import { EnvironmentError, SktError, UsageError } from "../ffi/errors.ts";
-import { parseKnobs } from "./run.ts";
+import { type RunFlags, runOptionsFrom } from "./run.ts";
 import { printError } from "./log.ts";
 import { exitStatus } from "./report.ts";
 import { jsonLine } from "./reports/jsonl.ts";
@@ -18,21 +16,14 @@ import { toKtap } from "./reports/ktap.ts";
 import { summaryTable } from "./reports/table.ts";
 import { Progress } from "./reports/progress.ts";
 
-export interface SweepArgs {
+export interface SweepArgs extends RunFlags {
   filters: readonly string[];
   repeat: number;
-  backend: BackendName;
-  packets: number;
-  batch: number;
-  timeout: number;
-  paceUs: number;
-  verbose: boolean;
   failFast: boolean;
   /** a file, or "-" for stdout */
   json?: string;
   junit?: string;
   tap: boolean;
-  knobs: readonly string[];
 }
 
 const encoder = new TextEncoder();
@@ -108,7 +99,7 @@ function stopNote(
 export async function sweepCommand(args: SweepArgs): Promise<number> {
   // everything that can be refused is refused before the first run
   const tests = selectTests(args.filters);
-  const knobs = parseKnobs(args.knobs, args.backend);
+  const run = runOptionsFrom(args);
   const jsonToStdout = args.json === "-";
   if (jsonToStdout && args.tap) {
     throw new UsageError("--json - and --tap both write to stdout; give --json a file name");
@@ -127,15 +118,6 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
     throw e;
   }
 
-  const run: RunOptions = {
-    backend: args.backend,
-    packets: args.packets,
-    batch: args.batch,
-    timeoutSec: args.timeout,
-    paceUs: args.paceUs,
-    verbose: args.verbose,
-    knobs,
-  };
   const planned = tests.length * args.repeat;
   const tty = Deno.stderr.isTerminal();
   const progress = new Progress({

@@ -92,6 +92,18 @@ export type ChildCommandFactory = (
   env: Record<string, string>,
 ) => ChildCommand;
 
+/** The workload options every kind of child takes: packets, batch, pacing. */
+export function workloadArgs(options: RunOptions): string[] {
+  return [
+    "--packets",
+    String(options.packets),
+    "--batch",
+    String(options.batch),
+    "--pace-us",
+    String(options.paceUs),
+  ];
+}
+
 /** The default: this CLI again, with the internal `child` subcommand. */
 export function cliChildCommand(
   test: MpTest,
@@ -111,12 +123,7 @@ export function cliChildCommand(
       String(index),
       "--backend",
       options.backend,
-      "--packets",
-      String(options.packets),
-      "--batch",
-      String(options.batch),
-      "--pace-us",
-      String(options.paceUs),
+      ...workloadArgs(options),
       ...(options.verbose ? ["--verbose"] : []),
     ],
     env,

@@ -4,7 +4,12 @@
  * children, the C pair is ffi/build/ref_child (bench/c/ref_child.c). Returns
  * what each receiver verified and how fast.
  */
-import { cliChildCommand, runMpTest, type RunOptions } from "../../scenarios/driver.ts";
+import {
+  cliChildCommand,
+  runMpTest,
+  type RunOptions,
+  workloadArgs,
+} from "../../scenarios/driver.ts";
 import { findTest, type MpTest } from "../../scenarios/table.ts";
 import type { ChildCommand } from "../../scenarios/children.ts";
 import type { Log } from "../../scenarios/netifdirect.ts";
@@ -23,15 +28,7 @@ export function refChildCommand(
 ): ChildCommand {
   return {
     command: REF_CHILD,
-    args: [
-      String(index),
-      "--packets",
-      String(options.packets),
-      "--batch",
-      String(options.batch),
-      "--pace-us",
-      String(options.paceUs),
-    ],
+    args: [String(index), ...workloadArgs(options)],
     env,
   };
 }

@@ -92,7 +92,8 @@ packet_t os_channel_slot_get_packet(channel_ring_t r, channel_slot_t slot)
 	return (packet_t)(uintptr_t)sim_ptr(*s);
 }
 
-int os_channel_slot_attach_packet(channel_ring_t r, channel_slot_t slot, packet_t ph)
+/* what attach and detach answer before looking at the slot: 0, or the errno */
+static int upp_slot_op_error(channel_ring_t r)
 {
 	if (r == NULL || r->kind > RXR)
 		return EINVAL;
@@ -100,6 +101,14 @@ int os_channel_slot_attach_packet(channel_ring_t r, channel_slot_t slot, packet_
 		return ENOTSUP;
 	if (atomic_load(&r->ch->sc->defunct))
 		return ENXIO;
+	return 0;
+}
+
+int os_channel_slot_attach_packet(channel_ring_t r, channel_slot_t slot, packet_t ph)
+{
+	int err = upp_slot_op_error(r);
+	if (err)
+		return err;
 	uint32_t c = slot_counter(r, slot, "attach: invalid slot");
 	struct sim_pkt *p = sim_pkt_from_ph(ph);
 	if (p == NULL || p->kind != PK_USER || p->chan != r->ch->idx || p->state != PS_USER)
@@ -115,12 +124,9 @@ int os_channel_slot_attach_packet(channel_ring_t r, channel_slot_t slot, packet_
 
 int os_channel_slot_detach_packet(channel_ring_t r, channel_slot_t slot, packet_t ph)
 {
-	if (r == NULL || r->kind > RXR)
-		return EINVAL;
-	if (!r->ch->sc->upp)
-		return ENOTSUP;
-	if (atomic_load(&r->ch->sc->defunct))
-		return ENXIO;
+	int err = upp_slot_op_error(r);
+	if (err)
+		return err;
 	uint32_t c = slot_counter(r, slot, "detach: invalid slot");
 	uint32_t off = r->slots[c % r->n];
 	if (off == 0)
