@@ -3,12 +3,21 @@
  * backend can't run here. Facts are gathered first (gatherFacts), then
  * rendered by a pure function (doctorLines) that tests feed macOS-shaped facts.
  */
-import { type BackendName, BACKENDS } from "../scenarios/backend.ts";
-import { skywalkJournalPath, skywalkLockPath, unavailableReason } from "../scenarios/backend.ts";
-import { featureNames, featureReason, kernelBuildType, skipReason } from "../scenarios/gate.ts";
-import { type LockHolder, processIsAlive, readLock } from "../scenarios/machine_lock.ts";
-import { NXCTL_CHECK_SYSCTL, parseJournal } from "../scenarios/journal.ts";
-import { TESTS } from "../scenarios/table.ts";
+import { type BackendName, BACKENDS } from "../scenarios/machine/backend.ts";
+import {
+  skywalkJournalPath,
+  skywalkLockPath,
+  unavailableReason,
+} from "../scenarios/machine/backend.ts";
+import {
+  featureNames,
+  featureReason,
+  kernelBuildType,
+  skipReason,
+} from "../scenarios/machine/gate.ts";
+import { type LockHolder, processIsAlive, readLock } from "../scenarios/machine/machine_lock.ts";
+import { NXCTL_CHECK_SYSCTL, parseJournal } from "../scenarios/machine/journal.ts";
+import { TESTS } from "../scenarios/netifdirect/table.ts";
 import { builtShimPath, loadShim } from "../ffi/loader.ts";
 import { Shim } from "../ffi/spi.ts";
 import { SktError } from "../ffi/errors.ts";

@@ -2,9 +2,9 @@
  * What a run could leave behind, looked up narrowly: only this suite's own
  * runs are inspected (other runs may share /dev/shm and /tmp on this machine).
  */
-import { SIM_DOMAIN_ENV, SIM_DOMAIN_PREFIX, simRoot } from "../scenarios/backend.ts";
-import { type RunRecord, stateDir } from "../scenarios/recovery.ts";
-import { isRunning } from "../scenarios/processes.ts";
+import { SIM_DOMAIN_ENV, SIM_DOMAIN_PREFIX, simRoot } from "../scenarios/machine/backend.ts";
+import { type RunRecord, stateDir } from "../scenarios/machine/recovery.ts";
+import { isRunning } from "../scenarios/machine/processes.ts";
 
 /** Sim domains named after process `pid` (skt-sim-<pid>-...) in a root. */
 export function domainsOf(pid: number, root = simRoot()): string[] {

@@ -3,8 +3,8 @@
  * sim root: what is recovered, what is left alone, what is refused.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { recoverLeftovers, type RunRecord, STATE_DIR_ENV } from "../scenarios/recovery.ts";
-import { identify } from "../scenarios/processes.ts";
+import { recoverLeftovers, type RunRecord, STATE_DIR_ENV } from "../scenarios/machine/recovery.ts";
+import { identify } from "../scenarios/machine/processes.ts";
 import { entriesOf } from "./leftovers.ts";
 
 /** A pid that just exited (and was reaped): a dead process. */

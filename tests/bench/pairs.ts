@@ -9,10 +9,10 @@ import {
   runMpTest,
   type RunOptions,
   workloadArgs,
-} from "../../scenarios/driver.ts";
-import { findTest, type MpTest } from "../../scenarios/table.ts";
-import type { ChildCommand } from "../../scenarios/children.ts";
-import type { Log } from "../../scenarios/netifdirect.ts";
+} from "../../scenarios/mptest/parent.ts";
+import { findTest, type MpTest } from "../../scenarios/netifdirect/table.ts";
+import type { ChildCommand } from "../../scenarios/mptest/children.ts";
+import type { Log } from "../../scenarios/netifdirect/xfer.ts";
 
 export type PairKind = "c" | "ts";
 

@@ -4,7 +4,7 @@
  * <failure> with the first failing check as its message, a <skipped> with the
  * reason, and a failed run's log in <system-err>.
  */
-import { runLabel, type RunRecord, totals } from "../../scenarios/record.ts";
+import { runLabel, type RunRecord, totals } from "../record.ts";
 
 // XML 1.0 forbids these characters even when escaped; child messages may hold anything.
 // deno-lint-ignore no-control-regex

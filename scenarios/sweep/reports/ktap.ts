@@ -3,7 +3,7 @@
  * `not ok N name` / `ok N name # SKIP reason`, diagnostics as `# ` lines (a
  * failure's reason just before its result line), and the `# Totals:` line.
  */
-import { runLabel, type RunRecord, totals } from "../../scenarios/record.ts";
+import { runLabel, type RunRecord, totals } from "../record.ts";
 
 /** One line of text (a reason may hold newlines; a result line may not). */
 const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, " ").trim();

@@ -3,14 +3,14 @@
  * main with the ready/go barrier on stdin/stdout, and report a result (or the
  * first failing check) as one JSON line on stdout.
  */
-import { attachBackend, type BackendName } from "./backend.ts";
-import type { ChildMessage } from "./driver.ts";
+import { attachBackend, type BackendName } from "../machine/backend.ts";
+import type { ChildMessage } from "./parent.ts";
 import { READY_BYTE, writeStdoutSync } from "./children.ts";
-import { type Log, netifdirectXferIpv6 } from "./netifdirect.ts";
-import type { MpTest } from "./table.ts";
-import { TestFailure } from "./assert.ts";
-import { SktError } from "../ffi/errors.ts";
-import { childFault, faultAfterGo, faultBeforeReady } from "./faults.ts";
+import { type Log, netifdirectXferIpv6 } from "../netifdirect/xfer.ts";
+import type { MpTest } from "../netifdirect/table.ts";
+import { TestFailure } from "../netifdirect/assert.ts";
+import { SktError } from "../../ffi/errors.ts";
+import { childFault, faultAfterGo, faultBeforeReady } from "../netifdirect/faults.ts";
 
 export interface ChildOptions {
   backend: BackendName;

@@ -4,7 +4,7 @@
  * above it. Otherwise (CI logs, pipes): one plain line per finished run.
  * Colour only on a terminal, and never when NO_COLOR is set.
  */
-import { runLabel, type RunRecord } from "../../scenarios/record.ts";
+import { runLabel, type RunRecord } from "../record.ts";
 
 const CLEAR_LINE = "\r\x1b[2K";
 const COLORS = { pass: "\x1b[32m", fail: "\x1b[31m", skip: "\x1b[33m" } as const;

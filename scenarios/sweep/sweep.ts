@@ -4,11 +4,11 @@
  * table's order, then again), so a slow drift of the machine spreads over all
  * tests and --fail-fast stops after the fewest runs of the others.
  */
-import { runMpTest, type RunOptions, type TestRecord } from "./driver.ts";
-import type { Log } from "./netifdirect.ts";
-import { type MpTest, TESTS } from "./table.ts";
+import { runMpTest, type RunOptions, type TestRecord } from "../mptest/parent.ts";
+import type { Log } from "../log.ts";
+import { type MpTest, TESTS } from "../netifdirect/table.ts";
 import { type RunRecord, toRunRecord } from "./record.ts";
-import { UsageError } from "../ffi/errors.ts";
+import { UsageError } from "../../ffi/errors.ts";
 
 /** Lines kept of a failed run's log: the end, where the failure is. */
 export const MAX_LOG_LINES = 200;

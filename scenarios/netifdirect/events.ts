@@ -1,5 +1,5 @@
 /** Reading what a channel reports: interface advisories and channel events (skywalk_test_common.c). */
-import type { Channel } from "../ffi/spi.ts";
+import type { Channel } from "../../ffi/spi.ts";
 import {
   CHANNEL_EVENT_MAX_PAYLOAD_LEN,
   ChannelEventType,
@@ -7,10 +7,10 @@ import {
   PKTID_VERSION_CURRENT,
   TRANSMIT_EXPIRED_EVENT_SIZE,
   TRANSMIT_STATUS_EVENT_SIZE,
-} from "../ffi/constants.ts";
-import { errno, SpiError } from "../ffi/errors.ts";
+} from "../../ffi/constants.ts";
+import { errno, SpiError } from "../../ffi/errors.ts";
 import { check } from "./assert.ts";
-import { type Log, NETIF_PKTID_PAYLOAD_TYPE, NETIF_PKTID_STREAM_ID } from "./netifdirect_defs.ts";
+import { type Log, NETIF_PKTID_PAYLOAD_TYPE, NETIF_PKTID_STREAM_ID } from "./defs.ts";
 
 /** After the run: the packet numbers of the events nobody read, freeing them. */
 export function drainEvents(chan: Channel, view: DataView, out: Uint8Array): number[] {

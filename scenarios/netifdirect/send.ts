@@ -1,6 +1,6 @@
 /** The sending half of the port: skt_netif_channel_send and its frame populate. */
-import { SlotProp } from "../ffi/spi.ts";
-import { PKTID_VERSION_CURRENT, Ring, SyncMode } from "../ffi/constants.ts";
+import { SlotProp } from "../../ffi/spi.ts";
+import { PKTID_VERSION_CURRENT, Ring, SyncMode } from "../../ffi/constants.ts";
 import { check } from "./assert.ts";
 import { FrameBuilder } from "./frame.ts";
 import {
@@ -8,7 +8,7 @@ import {
   type Log,
   NETIF_PKTID_PAYLOAD_TYPE,
   NETIF_PKTID_STREAM_ID,
-} from "./netifdirect_defs.ts";
+} from "./defs.ts";
 
 /** skt_netif_channel_send and skt_netif_ipv6_udp_frame_populate, over one channel. */
 export class Sender {

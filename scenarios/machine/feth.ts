@@ -6,8 +6,8 @@
  */
 import type { Journal } from "./journal.ts";
 import { FETH0_NAME, FETH1_NAME } from "./addresses.ts";
-import { SpiError } from "../ffi/errors.ts";
-import type { Log } from "./netifdirect.ts";
+import { SpiError } from "../../ffi/errors.ts";
+import type { Log } from "../log.ts";
 
 /** FETH_FLAGS_* of skywalk_test_common.h */
 export const FethFlags = {

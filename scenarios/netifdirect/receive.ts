@@ -1,6 +1,6 @@
 /** The receiving half of the port: skt_netif_channel_receive and its frame process. */
-import { SlotProp } from "../ffi/spi.ts";
-import { Ring, SyncMode } from "../ffi/constants.ts";
+import { SlotProp } from "../../ffi/spi.ts";
+import { Ring, SyncMode } from "../../ffi/constants.ts";
 import { check, TestFailure } from "./assert.ts";
 import {
   FRAME_LEN,
@@ -12,7 +12,7 @@ import {
   processFrame,
   sequenceGap,
 } from "./frame.ts";
-import type { ChannelPort, Log } from "./netifdirect_defs.ts";
+import type { ChannelPort, Log } from "./defs.ts";
 
 /** skt_netif_channel_receive and skt_netif_ipv6_udp_frame_process, over one channel. */
 export class Receiver {

@@ -3,10 +3,10 @@
  * features, number of children, the child's test id, and the parent's init and
  * fini hooks.
  */
-import { SkFeature } from "../ffi/constants.ts";
-import { FethFlags, fethPairCreate, fethPairDestroy } from "./feth.ts";
-import type { Journal } from "./journal.ts";
-import { type Log, NETIF_IFADV_INTERVAL, NETIF_TX_PKT_DROP_RATE, TestId } from "./netifdirect.ts";
+import { SkFeature } from "../../ffi/constants.ts";
+import { FethFlags, fethPairCreate, fethPairDestroy } from "../machine/feth.ts";
+import type { Journal } from "../machine/journal.ts";
+import { type Log, NETIF_IFADV_INTERVAL, NETIF_TX_PKT_DROP_RATE, TestId } from "./xfer.ts";
 
 /** What the parent's init and fini hooks work with. */
 export interface HookContext {

@@ -9,8 +9,8 @@
  * nexus controller add flows to any nexus (a security hole), so it is never
  * forgotten silently.
  */
-import type { Shim } from "../ffi/spi.ts";
-import { EnvironmentError } from "../ffi/errors.ts";
+import type { Shim } from "../../ffi/spi.ts";
+import { EnvironmentError } from "../../ffi/errors.ts";
 
 /** What a journal changes and undoes: the shim's sysctl and interface calls. */
 export type JournalTarget = Pick<

@@ -4,8 +4,8 @@
  * Pure: the facts are gathered by the callers (readFeatures in driver.ts, doctor.ts), so macOS-shaped
  * inputs can be checked on any OS.
  */
-import { SkFeature } from "../ffi/constants.ts";
-import type { BackendName } from "../ffi/loader.ts";
+import { SkFeature } from "../../ffi/constants.ts";
+import type { BackendName } from "../../ffi/loader.ts";
 
 /** What the gate looks at. */
 export interface MachineFacts {

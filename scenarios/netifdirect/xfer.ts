@@ -3,7 +3,7 @@
  * flow setup, channel open, the ready/go barrier, then the send/receive event
  * loop with every assertion of the original (quirks kept, and marked).
  */
-import type { Channel, KEvent, KQueue, Shim } from "../ffi/spi.ts";
+import type { Channel, KEvent, KQueue, Shim } from "../../ffi/spi.ts";
 import {
   ChannelAttr,
   EvFilter,
@@ -14,8 +14,8 @@ import {
   Note,
   TransmitExpiredStatus,
   TransmitStatus,
-} from "../ffi/constants.ts";
-import { errno, SpiError } from "../ffi/errors.ts";
+} from "../../ffi/constants.ts";
+import { errno, SpiError } from "../../ffi/errors.ts";
 import { check, TestFailure } from "./assert.ts";
 import {
   FETH0_INET6_ADDR,
@@ -27,10 +27,10 @@ import {
   inet6Ntop,
   inet6Pton,
   uuidUnparse,
-} from "./addresses.ts";
-import { Sender } from "./netif_send.ts";
-import { Receiver } from "./netif_receive.ts";
-import { drainEvents, processChannelEvent, processIfAdv } from "./netif_events.ts";
+} from "../machine/addresses.ts";
+import { Sender } from "./send.ts";
+import { Receiver } from "./receive.ts";
+import { drainEvents, processChannelEvent, processIfAdv } from "./events.ts";
 import {
   type ChannelPort,
   type ChildResult,
@@ -42,9 +42,9 @@ import {
   SKT_NETIF_DIRECT_TEST_EXPIRY_DEADLINE_NS,
   TestId,
   type XferOptions,
-} from "./netifdirect_defs.ts";
+} from "./defs.ts";
 
-export * from "./netifdirect_defs.ts";
+export * from "./defs.ts";
 export { Receiver, Sender };
 
 const EvFlagIfAdv = 0x1;

@@ -14,14 +14,14 @@ import {
   openBackend,
   SIM_DOMAIN_ENV,
   unavailableReason,
-} from "./backend.ts";
+} from "../machine/backend.ts";
 import { type ChildCommand, ChildProc, type ReadyState } from "./children.ts";
-import type { ChildResult, Log } from "./netifdirect.ts";
-import type { MpTest } from "./table.ts";
-import { Journal } from "./journal.ts";
-import { skipReason } from "./gate.ts";
-import { recoverLeftovers, RunLedger } from "./recovery.ts";
-import { SktError } from "../ffi/errors.ts";
+import type { ChildResult, Log } from "../netifdirect/xfer.ts";
+import type { MpTest } from "../netifdirect/table.ts";
+import { Journal } from "../machine/journal.ts";
+import { skipReason } from "../machine/gate.ts";
+import { recoverLeftovers, RunLedger } from "../machine/recovery.ts";
+import { SktError } from "../../ffi/errors.ts";
 
 export interface RunOptions {
   backend: BackendName;
@@ -117,7 +117,7 @@ export function cliChildCommand(
       "run",
       "--allow-all",
       "--quiet",
-      new URL("../cli/main.ts", import.meta.url).pathname,
+      new URL("../../cli/main.ts", import.meta.url).pathname,
       "child",
       test.name,
       String(index),

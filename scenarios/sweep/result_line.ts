@@ -1,6 +1,6 @@
 /** Human-readable result lines of `skt run`. */
-import type { TestRecord } from "../scenarios/driver.ts";
-import { ExitCode } from "../ffi/errors.ts";
+import type { TestRecord } from "../mptest/parent.ts";
+import { ExitCode } from "../../ffi/errors.ts";
 
 /** One line per test: name, backend, verdict, duration, frames per child, drops. */
 export function resultLine(r: TestRecord): string {

@@ -1,5 +1,5 @@
 /** The summary table printed at the end of a sweep: one row per test. */
-import type { RunRecord } from "../../scenarios/record.ts";
+import type { RunRecord } from "../record.ts";
 
 /** The median of some numbers, or null when there are none. */
 export function median(values: readonly number[]): number | null {

@@ -13,7 +13,7 @@
  * The children inherit the variable from the parent's environment.
  */
 import { TestFailure } from "./assert.ts";
-import type { Log } from "./netifdirect.ts";
+import type { Log } from "../log.ts";
 
 export const CHILD_FAULT_ENV = "SKT_TEST_CHILD_FAULT";
 

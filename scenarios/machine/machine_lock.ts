@@ -8,7 +8,7 @@
  * both win.
  */
 import process from "node:process";
-import { EnvironmentError } from "../ffi/errors.ts";
+import { EnvironmentError } from "../../ffi/errors.ts";
 
 export interface LockHolder {
   pid: number;

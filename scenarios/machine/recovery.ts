@@ -15,8 +15,8 @@
  * The state directory is volatile on purpose ($TMPDIR or /tmp): it describes
  * kernel and shared-memory state, which does not outlive a reboot either.
  */
-import { Shim } from "../ffi/spi.ts";
-import { EnvironmentError, SpiError } from "../ffi/errors.ts";
+import { Shim } from "../../ffi/spi.ts";
+import { EnvironmentError, SpiError } from "../../ffi/errors.ts";
 import { type BackendName, SIM_DOMAIN_PREFIX, simRoot } from "./backend.ts";
 import { type JournalEntry, type JournalFile, undoEntry } from "./journal.ts";
 import { identify, isRunning, isVerifiable, type ProcessId } from "./processes.ts";

@@ -2,8 +2,11 @@
  * The constants and shapes shared by the parts of the netifdirect port
  * (netifdirect.ts, netif_send.ts, netif_receive.ts, netif_events.ts).
  */
-import type { Channel } from "../ffi/spi.ts";
-import type { IfStat } from "../ffi/constants.ts";
+import type { Channel } from "../../ffi/spi.ts";
+import type { IfStat } from "../../ffi/constants.ts";
+import type { Log } from "../log.ts";
+
+export type { Log };
 
 export const NETIF_TXRX_PACKET_COUNT = 20_000;
 export const NETIF_TXRX_BATCH_COUNT = 8;
@@ -31,14 +34,6 @@ export const TestId = {
   expiryEvents: 5,
 } as const;
 export type TestId = typeof TestId[keyof typeof TestId];
-
-/** Where the child's log lines go (T_LOG is info; SKT_NETIF_DIRECT_DEBUG lines are debug). */
-export interface Log {
-  info(message: string): void;
-  debug(message: string): void;
-  /** false when debug lines are discarded, so per-frame code can skip formatting them */
-  readonly debugEnabled?: boolean;
-}
 
 /** Knobs of a run; upstream's values are the defaults. */
 export interface XferOptions {

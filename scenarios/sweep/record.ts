@@ -4,7 +4,7 @@
  * (totals, event counts by kind, expiry delays, packets per second). This is
  * the JSON Lines schema documented in the README ("Sweeps and reports").
  */
-import type { TestRecord } from "./driver.ts";
+import type { TestRecord } from "../mptest/parent.ts";
 
 /** Bumped when a field changes meaning or disappears (adding fields does not bump it). */
 export const RUN_RECORD_SCHEMA = 1;

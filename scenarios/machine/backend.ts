@@ -3,13 +3,13 @@
  * that owns its environment for one run (the sim's shared-memory domain; for
  * skywalk, the machine lock and the persisted journal).
  */
-import { Shim } from "../ffi/spi.ts";
-import type { BackendName } from "../ffi/loader.ts";
-import { EnvironmentError } from "../ffi/errors.ts";
+import { Shim } from "../../ffi/spi.ts";
+import type { BackendName } from "../../ffi/loader.ts";
+import { EnvironmentError } from "../../ffi/errors.ts";
 import { osReason } from "./gate.ts";
 import { acquireMachineLock, type MachineLock } from "./machine_lock.ts";
 import { recoverJournal } from "./journal.ts";
-import type { Log } from "./netifdirect.ts";
+import type { Log } from "../log.ts";
 
 export type { BackendName };
 export const BACKENDS: readonly BackendName[] = ["sim", "skywalk"];

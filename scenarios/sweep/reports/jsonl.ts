@@ -1,5 +1,5 @@
 /** JSON Lines: one RunRecord per line (schema in the README, "Sweeps and reports"). */
-import type { RunRecord } from "../../scenarios/record.ts";
+import type { RunRecord } from "../record.ts";
 
 /** One record as one line, newline included. */
 export function jsonLine(record: RunRecord): string {
