@@ -28,7 +28,7 @@ import type { RunRecord } from "./scenarios/sweep/record.ts";
 import { runSweep, selectTests } from "./scenarios/sweep/sweep.ts";
 
 export type { ChildReport, RunOptions, TestRecord, Verdict } from "./scenarios/mptest/parent.ts";
-export type { ChildResult } from "./scenarios/netifdirect/xfer.ts";
+export type { ChildResult } from "./scenarios/netifdirect/defs.ts";
 export type { BackendName } from "./scenarios/machine/backend.ts";
 export type { EventCounts, RunRecord } from "./scenarios/sweep/record.ts";
 export { RUN_RECORD_SCHEMA, totalsLine } from "./scenarios/sweep/record.ts";

@@ -16,7 +16,7 @@ import {
   IFADV_MIN_SPAN_INTERVALS,
   NETIF_IFADV_INTERVAL,
   NETIF_TX_PKT_DROP_RATE,
-} from "../scenarios/netifdirect/xfer.ts";
+} from "../scenarios/netifdirect/defs.ts";
 
 interface Run {
   record: TestRecord;

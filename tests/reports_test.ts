@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
 import type { ChildReport, TestRecord } from "../scenarios/mptest/parent.ts";
 import { DEFAULT_OPTIONS } from "../scenarios/mptest/parent.ts";
-import type { ChildResult } from "../scenarios/netifdirect/xfer.ts";
+import type { ChildResult } from "../scenarios/netifdirect/defs.ts";
 import { type RunRecord, toRunRecord, totalsLine } from "../scenarios/sweep/record.ts";
 import {
   globToRegExp,

@@ -1,7 +1,8 @@
 /** A sim domain with a feth pair and one channel per side, for binding-level tests. */
 import { type Channel, Shim } from "../ffi/spi.ts";
 import { ChannelAttr, NexusFlowFlags } from "../ffi/constants.ts";
-import { newRunId, SIM_DOMAIN_PREFIX, simRoot } from "../scenarios/machine/backend.ts";
+import { newRunId } from "../scenarios/machine/backend.ts";
+import { SIM_DOMAIN_PREFIX, simRoot } from "../scenarios/machine/env.ts";
 import { FETH0_INET6_ADDR, FETH1_INET6_ADDR, inet6Pton } from "../scenarios/machine/addresses.ts";
 import { FrameBuilder } from "../scenarios/netifdirect/frame.ts";
 import { FethFlags, fethSysctls } from "../scenarios/machine/feth.ts";

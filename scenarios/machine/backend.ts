@@ -9,50 +9,23 @@ import { EnvironmentError } from "../../ffi/errors.ts";
 import { osReason } from "./gate.ts";
 import { acquireMachineLock, type MachineLock } from "./machine_lock.ts";
 import { recoverJournal } from "./journal.ts";
+import {
+  SIM_DOMAIN_ENV,
+  SIM_DOMAIN_PREFIX,
+  SIM_MACHINE_ENV,
+  simRoot,
+  skywalkJournalPath,
+  skywalkLockPath,
+} from "./env.ts";
 import type { Log } from "../log.ts";
 
 export type { BackendName };
 export const BACKENDS: readonly BackendName[] = ["sim", "skywalk"];
 
-/** The environment variable that tells a child which sim domain to attach. */
-export const SIM_DOMAIN_ENV = "SKT_SIM_DOMAIN";
-
-/**
- * Test-only: a long-lived sim domain standing in for a machine's kernel state.
- * A run attaches to it instead of creating its own domain, changes it only
- * through its journal, and leaves it in place; so the suite can check that
- * sysctls and interfaces are put back, as they must be on a real kernel.
- */
-export const SIM_MACHINE_ENV = "SKT_SIM_MACHINE";
-
 /** Why a backend cannot run on this OS at all, or null (the rest of the gate: gate.ts). */
 export function unavailableReason(backend: BackendName): string | null {
   return osReason(backend, Deno.build.os);
 }
-
-/**
- * Where skywalk runs keep the machine lock and the journal. /var/run is
- * emptied at boot, as the sysctls and interfaces they record are reset.
- */
-export function skywalkStateDir(): string {
-  return Deno.env.get("SKT_STATE_DIR")?.replace(/\/$/, "") || "/var/run/skt";
-}
-export const skywalkLockPath = (): string => `${skywalkStateDir()}/skywalk.lock`;
-export const skywalkJournalPath = (): string => `${skywalkStateDir()}/skywalk-journal.json`;
-
-/** Where sim domains live: tmpfs on Linux, the temporary folder elsewhere. */
-export function simRoot(): string {
-  const override = Deno.env.get("SKT_SIM_ROOT");
-  if (override) return override;
-  try {
-    if (Deno.statSync("/dev/shm").isDirectory) return "/dev/shm";
-  } catch {
-    // no /dev/shm (macOS): fall back to the temporary folder
-  }
-  return Deno.env.get("TMPDIR")?.replace(/\/$/, "") || "/tmp";
-}
-
-export const SIM_DOMAIN_PREFIX = "skt-sim-";
 
 /** One run's hold on a backend. */
 export interface BackendSession extends Disposable {

@@ -1,187 +1,21 @@
 /**
- * What a run holds on the machine, written down so that a run killed with
- * SIGKILL (no fini, no cleanup) is cleaned up by the next one.
- *
- * Before it changes anything a run writes its record into the state directory:
- * its pid and start time, the backend, the sim domain it creates (or the
- * long-lived one it attaches to), its children, and where its journal
- * (scenarios/journal.ts) is persisted. The run removes the record once its own
- * cleanup is done. Every run starts with recoverLeftovers(): for each record
- * whose process is gone it kills the children still running, undoes the
- * journal through the backend's restorer, and removes the sim domain. Sim
- * domains of dead processes that no record names (killed before the record was
- * written, or made by another tool version) are removed too.
- *
- * The state directory is volatile on purpose ($TMPDIR or /tmp): it describes
- * kernel and shared-memory state, which does not outlive a reboot either.
+ * Recovery: every run starts with recoverLeftovers(). For each run record
+ * (ledger.ts) whose process is gone it kills the children still running,
+ * undoes the journal through the backend's restorer, and removes the sim
+ * domain. Sim domains of dead processes that no record names (killed before
+ * the record was written, or made by another tool version) are removed too.
  */
 import { Shim } from "../../ffi/spi.ts";
-import { EnvironmentError, SpiError } from "../../ffi/errors.ts";
-import { type BackendName, SIM_DOMAIN_PREFIX, simRoot } from "./backend.ts";
+import { SpiError } from "../../ffi/errors.ts";
+import type { BackendName } from "../../ffi/loader.ts";
+import { SIM_DOMAIN_PREFIX, simRoot, stateDir } from "./env.ts";
 import { type JournalEntry, type JournalFile, undoEntry } from "./journal.ts";
-import { identify, isRunning, isVerifiable, type ProcessId } from "./processes.ts";
+import { type LedgerRecord, RECORD_SUFFIX } from "./ledger.ts";
+import { isRunning, isVerifiable } from "./processes.ts";
+import { removeIfPresent, tidyStateDir } from "./state_files.ts";
 
-/** Overrides where run records are kept (tests use a private one). */
-export const STATE_DIR_ENV = "SKT_STATE_DIR";
-
-const RECORD_SUFFIX = ".run.json";
 /** How long recovery waits for the children it killed to exit. */
 const KILLED_EXIT_WAIT_MS = 2000;
-const JOURNAL_SUFFIX = ".journal.json";
-
-/** Where run records live: $SKT_STATE_DIR, else $TMPDIR/skt-state-<uid> (or /tmp/...). */
-export function stateDir(): string {
-  const override = Deno.env.get(STATE_DIR_ENV);
-  if (override) return override;
-  const tmp = (Deno.env.get("TMPDIR") || "/tmp").replace(/\/+$/, "");
-  const uid = Deno.uid();
-  return `${tmp}/skt-state${uid === null ? "" : `-${uid}`}`;
-}
-
-/** One run's holdings, as written to `<state dir>/<run id>.run.json`. */
-export interface RunRecord {
-  format: 1;
-  run: string;
-  process: ProcessId;
-  backend: BackendName;
-  /** the sim domain the run created: removed whole */
-  domain: string | null;
-  /** a long-lived sim domain the run attached to (SKT_SIM_MACHINE): kept, its journal undone */
-  machine: string | null;
-  /** the run's persisted journal */
-  journal: string;
-  children: ProcessId[];
-}
-
-function ensureStateDir(dir: string): void {
-  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = Deno.lstatSync(dir);
-  const uid = Deno.uid();
-  if (!st.isDirectory || (uid !== null && st.uid !== null && st.uid !== uid)) {
-    throw new EnvironmentError(
-      `the state directory ${dir} is not a directory of this user; set ${STATE_DIR_ENV}`,
-    );
-  }
-}
-
-/** Writes a file whole (temporary file, then rename), recreating the directory once if it vanished. */
-function writeAtomically(dir: string, path: string, text: string): void {
-  for (let attempt = 0;; attempt++) {
-    try {
-      Deno.writeTextFileSync(`${path}.tmp`, text);
-      Deno.renameSync(`${path}.tmp`, path);
-      return;
-    } catch (e) {
-      // another run removed the (then empty) state directory in between
-      if (!(e instanceof Deno.errors.NotFound) || attempt > 0) throw e;
-      ensureStateDir(dir);
-    }
-  }
-}
-
-function removeIfThere(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-}
-
-function fileExists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Removes the default state directory when no run uses it any more (fails
- * harmlessly otherwise). A directory named by SKT_STATE_DIR is the user's: kept.
- */
-function tidyStateDir(dir: string): void {
-  if (Deno.env.get(STATE_DIR_ENV)) return;
-  try {
-    Deno.removeSync(dir);
-  } catch {
-    // not empty (another run) or already gone
-  }
-}
-
-/** A run's record, kept up to date while the run holds something. */
-export class RunLedger {
-  readonly record: RunRecord;
-  readonly path: string;
-  readonly #dir: string;
-  #open = true;
-
-  private constructor(dir: string, runId: string, backend: BackendName) {
-    this.#dir = dir;
-    this.path = `${dir}/${runId}${RECORD_SUFFIX}`;
-    this.record = {
-      format: 1,
-      run: runId,
-      process: identify(Deno.pid),
-      backend,
-      domain: null,
-      machine: null,
-      journal: `${dir}/${runId}${JOURNAL_SUFFIX}`,
-      children: [],
-    };
-  }
-
-  /** Writes the record of a run about to start. */
-  static begin(backend: BackendName, runId: string): RunLedger {
-    const dir = stateDir();
-    try {
-      ensureStateDir(dir);
-      const ledger = new RunLedger(dir, runId, backend);
-      ledger.#write();
-      return ledger;
-    } catch (e) {
-      if (e instanceof EnvironmentError) throw e;
-      // without its record a run could not be cleaned up after a kill: do not start it
-      throw new EnvironmentError(
-        `cannot write the run record in ${dir} (${(e as Error).message}); set ${STATE_DIR_ENV}`,
-        { cause: e },
-      );
-    }
-  }
-
-  /** Where the run's journal is persisted. */
-  get journalPath(): string {
-    return this.record.journal;
-  }
-
-  /** Records the sim domain before it is created (owned) or attached (a machine). */
-  noteDomain(path: string, owned: boolean): void {
-    if (owned) this.record.domain = path;
-    else this.record.machine = path;
-    this.#write();
-  }
-
-  /** Records the children as soon as they are spawned. */
-  noteChildren(pids: readonly number[]): void {
-    this.record.children.push(...pids.map(identify));
-    this.#write();
-  }
-
-  /** The run undid everything: forget it. */
-  finish(): void {
-    if (!this.#open) return;
-    this.#open = false;
-    // a journal still on disk holds changes that could not be undone: it and this
-    // record stay, so that the next run (finding this process gone) retries them
-    if (this.record.journal && fileExists(this.record.journal)) return;
-    removeIfThere(this.record.journal);
-    removeIfThere(this.path);
-    tidyStateDir(this.#dir);
-  }
-
-  #write(): void {
-    writeAtomically(this.#dir, this.path, JSON.stringify(this.record, null, 1));
-  }
-}
 
 /** What undoing a dead run's journal did. */
 export interface RestoreResult {
@@ -194,7 +28,7 @@ export interface RestoreResult {
  * skywalk backend's default undoes the entries against the kernel; a backend
  * with more to restore (a lock, other journals) registers its own.
  */
-export type JournalRestorer = (record: RunRecord, entries: JournalEntry[]) => RestoreResult;
+export type JournalRestorer = (record: LedgerRecord, entries: JournalEntry[]) => RestoreResult;
 
 /** Reverts entries latest first, collecting failures instead of stopping at one. */
 export function undoEntries(shim: Shim, entries: readonly JournalEntry[]): RestoreResult {
@@ -210,7 +44,7 @@ export function undoEntries(shim: Shim, entries: readonly JournalEntry[]): Resto
 }
 
 /** The sim: entries in the run's own domain vanish with it; in a machine domain they are undone. */
-function restoreSim(record: RunRecord, entries: JournalEntry[]): RestoreResult {
+function restoreSim(record: LedgerRecord, entries: JournalEntry[]): RestoreResult {
   if (record.machine === null) return { undone: 0, problems: [] };
   const shim = Shim.load("sim");
   try {
@@ -227,7 +61,7 @@ function restoreSim(record: RunRecord, entries: JournalEntry[]): RestoreResult {
   }
 }
 
-function restoreDirect(record: RunRecord, entries: JournalEntry[]): RestoreResult {
+function restoreDirect(record: LedgerRecord, entries: JournalEntry[]): RestoreResult {
   return undoEntries(Shim.load(record.backend), entries);
 }
 
@@ -283,7 +117,7 @@ function reclaimAbandonedClaims(dir: string, files: string[]): void {
   }
 }
 
-function readRecord(path: string, report: RecoveryReport): RunRecord | null {
+function readRecord(path: string, report: RecoveryReport): LedgerRecord | null {
   let text: string;
   try {
     text = Deno.readTextFileSync(path);
@@ -291,13 +125,13 @@ function readRecord(path: string, report: RecoveryReport): RunRecord | null {
     return null; // claimed by another run in between
   }
   try {
-    const record = JSON.parse(text) as RunRecord;
+    const record = JSON.parse(text) as LedgerRecord;
     if (record.format === 1 && typeof record.process?.pid === "number") return record;
   } catch {
     // fall through
   }
   report.problems.push(`removed the unreadable run record ${path}`);
-  removeIfThere(path);
+  removeIfPresent(path);
   return null;
 }
 
@@ -370,8 +204,8 @@ function recoverRun(path: string, report: RecoveryReport): void {
   if (record.domain !== null && removeDomain(record.domain, report)) {
     done.push(`removed its sim domain ${record.domain}`);
   }
-  removeIfThere(record.journal);
-  removeIfThere(claimed);
+  removeIfPresent(record.journal);
+  removeIfPresent(claimed);
   report.actions.push(
     `run pid ${pid} was killed before its cleanup: ${
       done.length ? done.join("; ") : "nothing left"

@@ -4,9 +4,11 @@
  * first failing check) as one JSON line on stdout.
  */
 import { attachBackend, type BackendName } from "../machine/backend.ts";
-import type { ChildMessage } from "./parent.ts";
-import { READY_BYTE, writeStdoutSync } from "./children.ts";
-import { type Log, netifdirectXferIpv6 } from "../netifdirect/xfer.ts";
+import type { ChildMessage } from "./protocol.ts";
+import { writeStdoutSync } from "./children.ts";
+import { READY_BYTE } from "./protocol.ts";
+import type { Log } from "../log.ts";
+import { netifdirectXferIpv6 } from "../netifdirect/xfer.ts";
 import type { MpTest } from "../netifdirect/table.ts";
 import { TestFailure } from "../netifdirect/assert.ts";
 import { SktError } from "../../ffi/errors.ts";

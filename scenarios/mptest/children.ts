@@ -4,10 +4,9 @@
  * stdout carrying the sequencer (one ready byte 0x00) and then its result.
  */
 
-const encoder = new TextEncoder();
+import { GO_BYTE, READY_BYTE } from "./protocol.ts";
 
-export const READY_BYTE = 0x00;
-export const GO_BYTE = 0x00;
+const encoder = new TextEncoder();
 
 export interface ChildCommand {
   command: string;

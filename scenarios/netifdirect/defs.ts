@@ -25,6 +25,11 @@ export const SKT_NETIF_DIRECT_TEST_EXPIRY_DEADLINE_NS = 15n;
  */
 export const IFADV_MIN_SPAN_INTERVALS = 3;
 
+/** The event sources a test registers (upstream's EV_FLAG_*). */
+export const EvFlagIfAdv = 0x1;
+export const EvFlagChannel = 0x2;
+export const EvFlagExpiry = 0x4;
+
 /** Upstream's test identifiers (argv[5] of the child). */
 export const TestId = {
   txrx: 1,

@@ -15,7 +15,9 @@
 import { TestFailure } from "./assert.ts";
 import type { Log } from "../log.ts";
 
-export const CHILD_FAULT_ENV = "SKT_TEST_CHILD_FAULT";
+import { CHILD_FAULT_ENV } from "../machine/env.ts";
+
+export { CHILD_FAULT_ENV };
 
 const FAULTS = ["crash", "hang", "stubborn", "no-ready"] as const;
 export type ChildFault = typeof FAULTS[number];

@@ -6,7 +6,8 @@
 import { SkFeature } from "../../ffi/constants.ts";
 import { FethFlags, fethPairCreate, fethPairDestroy } from "../machine/feth.ts";
 import type { Journal } from "../machine/journal.ts";
-import { type Log, NETIF_IFADV_INTERVAL, NETIF_TX_PKT_DROP_RATE, TestId } from "./xfer.ts";
+import type { Log } from "../log.ts";
+import { NETIF_IFADV_INTERVAL, NETIF_TX_PKT_DROP_RATE, TestId } from "./defs.ts";
 
 /** What the parent's init and fini hooks work with. */
 export interface HookContext {

@@ -1,21 +1,12 @@
 /**
  * The child side of xnu's tests/skywalk/skt_netifdirect.c, ported call by call:
- * flow setup, channel open, the ready/go barrier, then the send/receive event
- * loop with every assertion of the original (quirks kept, and marked).
+ * skt_netifdirect_xfer_ipv6 sets up the flow, opens the channel, waits at the
+ * ready/go barrier, picks the events its test id asks for, then runs the
+ * send/receive loop (transfer.ts) with every assertion of the original.
  */
-import type { Channel, KEvent, KQueue, Shim } from "../../ffi/spi.ts";
-import {
-  ChannelAttr,
-  EvFilter,
-  EvFlag,
-  IfStat,
-  INTERFACE_ADVISORY_SIZE,
-  NexusFlowFlags,
-  Note,
-  TransmitExpiredStatus,
-  TransmitStatus,
-} from "../../ffi/constants.ts";
-import { errno, SpiError } from "../../ffi/errors.ts";
+import type { Channel, Shim } from "../../ffi/spi.ts";
+import { ChannelAttr, NexusFlowFlags } from "../../ffi/constants.ts";
+import { SpiError } from "../../ffi/errors.ts";
 import { check, TestFailure } from "./assert.ts";
 import {
   FETH0_INET6_ADDR,
@@ -24,51 +15,19 @@ import {
   FETH1_INET6_ADDR,
   FETH1_NAME,
   FETH1_UDP_PORT,
-  inet6Ntop,
   inet6Pton,
   uuidUnparse,
 } from "../machine/addresses.ts";
-import { Sender } from "./send.ts";
-import { Receiver } from "./receive.ts";
-import { drainEvents, processChannelEvent, processIfAdv } from "./events.ts";
 import {
   type ChannelPort,
   type ChildResult,
-  IFADV_MIN_SPAN_INTERVALS,
-  type IfStatName,
-  type Log,
-  NETIF_IFADV_INTERVAL,
-  NETIF_TXRX_TIMEOUT_NS,
-  SKT_NETIF_DIRECT_TEST_EXPIRY_DEADLINE_NS,
+  EvFlagChannel,
+  EvFlagExpiry,
+  EvFlagIfAdv,
   TestId,
   type XferOptions,
 } from "./defs.ts";
-
-export * from "./defs.ts";
-export { Receiver, Sender };
-
-const EvFlagIfAdv = 0x1;
-const EvFlagChannel = 0x2;
-const EvFlagExpiry = 0x4;
-
-/** Mach time conversions as upstream writes them: both formulas are inverted (kept). */
-class MachClock {
-  readonly numer: bigint;
-  readonly denom: bigint;
-  constructor(readonly shim: Shim) {
-    const { numer, denom } = shim.machTimebaseInfo();
-    this.numer = BigInt(numer);
-    this.denom = BigInt(denom);
-  }
-  /** SKT_NETIF_TIMESTAMP_MACH_TO_NS: ts * denom / numer */
-  machToNs(ts: bigint): bigint {
-    return ts * this.denom / this.numer;
-  }
-  /** SKT_NETIF_TIMESTAMP_NS_TO_MACH: ns * numer / denom */
-  nsToMach(ns: bigint): bigint {
-    return ns * this.numer / this.denom;
-  }
-}
+import { sendAndReceive } from "./transfer.ts";
 
 /** skt_netifdirect_xfer_ipv6 */
 export async function netifdirectXferIpv6(
@@ -170,9 +129,8 @@ export async function netifdirectXferIpv6(
 
 /** sktu_channel_create_extended retries ENOMEM this many times, 250 ms apart ("up to 4 seconds"). */
 const SKTU_CHANNEL_CREATE_NOMEM_RETRIES = 16;
+
 const NOMEM_RETRY_MS = 250;
-/** the event list of upstream's kevent loop */
-const N_EVENTS_MAX = 4;
 
 /**
  * sktu_channel_create_extended: open the channel, retrying while the kernel is
@@ -217,341 +175,3 @@ const READ_BACK_ATTRS: [string, number][] = [
   ["CHANNEL_ATTR_EVENT_RING", ChannelAttr.eventRing],
   ["CHANNEL_ATTR_LOW_LATENCY", ChannelAttr.lowLatency],
 ];
-
-interface SendReceiveArgs {
-  ifname: string;
-  srcPort: number;
-  dstMac: Uint8Array;
-  dstIp: Uint8Array;
-  dstPort: number;
-  howMany: number;
-  batchSize: number;
-  child: number;
-  eventFlags: number;
-  ifadvEnabled: boolean;
-  paceUs: number;
-  log: Log;
-}
-
-/** skt_netif_send_and_receive: the event loop over write, read and channel events. */
-function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs): ChildResult {
-  const started = performance.now();
-  const { chan } = port;
-  const { child, howMany, log } = a;
-  const clock = new MachClock(shim);
-  // init_expiration_deadline_mach: 15 "ns" through the inverted conversion
-  const expirationDeadlineMach = clock.nsToMach(SKT_NETIF_DIRECT_TEST_EXPIRY_DEADLINE_NS);
-
-  log.info(`Sending to ${inet6Ntop(a.dstIp)}:${a.dstPort}`);
-  const tx = new Sender(port, {
-    srcMac: port.mac,
-    dstMac: a.dstMac,
-    srcIp: port.ip6,
-    dstIp: a.dstIp,
-    srcPort: a.srcPort,
-    dstPort: a.dstPort,
-  }, log);
-  const rx = new Receiver(port, child, log);
-
-  let errorsOk = false;
-  let rxComplete = false;
-  let txComplete = false;
-  let nIfadvEvents = 0;
-  let nTotalChanEvents = 0;
-  let nTxExpiredChanEvents = 0;
-  let nTxStatusChanEvents = 0;
-  let totalTxExpNotifDelay = 0n;
-  let totalTxExpPropDelay = 0n;
-  const statusEventSeqs: number[] = [];
-  const expiredEventSeqs: number[] = [];
-  let expiredDropped = 0;
-  let expiredNotDropped = 0;
-
-  using kq: KQueue = shim.kqueue(N_EVENTS_MAX);
-  const changes: Omit<KEvent, "data">[] = [
-    { ident: port.fd, filter: EvFilter.write, flags: EvFlag.add | EvFlag.enable, fflags: 0 },
-    { ident: port.fd, filter: EvFilter.read, flags: EvFlag.add | EvFlag.enable, fflags: 0 },
-  ];
-  if (a.eventFlags & EvFlagIfAdv) {
-    changes.push({
-      ident: port.fd,
-      filter: EvFilter.nwChannel,
-      flags: EvFlag.add | EvFlag.enable,
-      fflags: Note.ifAdvUpdate,
-    });
-  }
-  if (a.eventFlags & EvFlagChannel) {
-    changes.push({
-      ident: port.fd,
-      filter: EvFilter.nwChannel,
-      flags: EvFlag.add | EvFlag.enable,
-      fflags: Note.channelEvent,
-    });
-    errorsOk = true;
-  }
-  kq.change(changes);
-  let rxKnote = true;
-  let txKnote = true;
-
-  const prehook = (a.eventFlags & EvFlagExpiry)
-    ? (pkt: number) =>
-      chan.packetSetExpireTime(pkt, shim.machAbsoluteTime() + expirationDeadlineMach)
-    : null;
-  const eventData = new Uint8Array(56);
-  const eventView = new DataView(eventData.buffer);
-  const advisory = new Uint8Array(INTERFACE_ADVISORY_SIZE + 32);
-
-  while (!rxComplete && !txComplete) {
-    // wait for TX/RX/Channel events to become available
-    let n: number;
-    try {
-      n = kq.wait(NETIF_TXRX_TIMEOUT_NS);
-    } catch (e) {
-      if (e instanceof SpiError && e.is("EAGAIN")) continue;
-      throw e;
-    }
-    if (n === 0) {
-      // missed seeing last few packets
-      if (!errorsOk) {
-        log.info(
-          `child ${child}: timed out, TX ${txComplete ? "complete" : "incomplete"} ` +
-            `RX ${rxComplete ? "complete" : "incomplete"}`,
-        );
-      }
-      break;
-    }
-    for (let i = 0; i < n; i++) {
-      const ev = kq.event(i);
-      if (ev.flags & EvFlag.error) {
-        const err = Number(ev.data);
-        log.info(
-          `child ${child}: ev_filter ${ev.filter}, flags 0x${ev.flags} fflags 0x${ev.fflags} data ${
-            ev.data.toString(16)
-          }`,
-        );
-        if (err === errno("EAGAIN")) break;
-        check(err === 0, "err == 0");
-      }
-      switch (ev.filter) {
-        case EvFilter.nwChannel: {
-          if (ev.fflags & Note.ifAdvUpdate) {
-            processIfAdv(chan, advisory, log);
-            nIfadvEvents++;
-          }
-          if (ev.fflags & Note.channelEvent) {
-            processChannelEvent(chan, eventData, eventView, {
-              onStatus: (status, seq) => {
-                nTxStatusChanEvents++;
-                statusEventSeqs.push(seq);
-                check(
-                  status === TransmitStatus.errRetryFailed,
-                  "pkt_ev->packet_status == CHANNEL_EVENT_PKT_TRANSMIT_STATUS_ERR_RETRY_FAILED",
-                );
-              },
-              onExpired: (status, deadline, timestamp, seq) => {
-                expiredEventSeqs.push(seq);
-                if (status === TransmitExpiredStatus.expiredDropped) expiredDropped++;
-                if (status === TransmitExpiredStatus.expiredNotDropped) expiredNotDropped++;
-                check(
-                  status === TransmitExpiredStatus.expiredDropped ||
-                    status === TransmitExpiredStatus.expiredNotDropped,
-                  "packet_tx_expiration_status is EXPIRED_DROPPED or EXPIRED_NOT_DROPPED",
-                );
-                nTxExpiredChanEvents++;
-                const notifDelay = shim.machAbsoluteTime() - timestamp;
-                totalTxExpNotifDelay += notifDelay;
-                const propDelay = timestamp - deadline;
-                totalTxExpPropDelay += propDelay;
-                log.debug(
-                  `tx_expired_event deadline=${deadline} ts=${timestamp} exp=${propDelay}m ${
-                    clock.machToNs(propDelay)
-                  }ns notif=${notifDelay}m ${clock.machToNs(notifDelay)}ns`,
-                );
-              },
-            });
-          }
-          nTotalChanEvents++;
-          break;
-        }
-        case EvFilter.read: {
-          rx.receive(howMany, errorsOk);
-          if (rx.receiveIndex >= howMany) {
-            check(rx.receiveIndex === howMany, "receive_packet_index == how_many");
-            log.debug(`child ${child}: disable RX`);
-            kq.change([{ ident: port.fd, filter: EvFilter.read, flags: EvFlag.delete, fflags: 0 }]);
-            rxComplete = true;
-            rxKnote = false;
-          }
-          break;
-        }
-        case EvFilter.write: {
-          const nextBatch = Math.min(tx.packetNumber + a.batchSize, howMany);
-          tx.send(nextBatch, prehook);
-          if (tx.packetNumber >= howMany) {
-            check(tx.packetNumber === howMany, "payload.packet_number == how_many");
-            log.info(`TX child ${child}: completed ${howMany}`);
-            txComplete = true;
-            log.debug(`child ${child}: disable TX`);
-            kq.change([{
-              ident: port.fd,
-              filter: EvFilter.write,
-              flags: EvFlag.delete,
-              fflags: 0,
-            }]);
-            txKnote = false;
-          }
-          // yield for the peer thread to read
-          if (a.paceUs > 0) shim.usleep(a.paceUs);
-          break;
-        }
-        default:
-          log.info(`${ev.ident} event ${ev.filter}?`);
-          check(false, `unexpected kevent filter ${ev.filter}`);
-      }
-    }
-  }
-
-  let ifAdvLingerMs: number | undefined;
-  if (a.eventFlags & EvFlagIfAdv) {
-    const until = started + IFADV_MIN_SPAN_INTERVALS * NETIF_IFADV_INTERVAL;
-    const stale = [...(rxKnote ? [EvFilter.read] : []), ...(txKnote ? [EvFilter.write] : [])];
-    const linger = lingerForAdvisories(
-      kq,
-      port,
-      until,
-      stale,
-      a.ifadvEnabled && nIfadvEvents > 0,
-      () => {
-        processIfAdv(chan, advisory, log);
-        nIfadvEvents++;
-        return a.ifadvEnabled;
-      },
-    );
-    if (linger !== null) {
-      ifAdvLingerMs = linger;
-      log.info(
-        `child ${child}: transfer shorter than ${IFADV_MIN_SPAN_INTERVALS} advisory intervals: ` +
-          `waited ${linger.toFixed(1)} ms more for interface advisories (skt)`,
-      );
-    }
-  }
-  const ifAdvSpanMs = performance.now() - started;
-
-  const percent = rx.receiveCount / howMany * 100.0;
-  log.info(`RX child ${child}: received ${rx.receiveCount} (of ${howMany}) ${percent.toFixed(2)}%`);
-  log.info(
-    `child ${child}: received ${nIfadvEvents} ifadv events, ${nTotalChanEvents} chan events`,
-  );
-  log.info(
-    `child ${child}: received ${nTxStatusChanEvents} tx status events, ` +
-      `${nTxExpiredChanEvents} tx expired events ${nTotalChanEvents} total events`,
-  );
-  let notifAvg: bigint | undefined;
-  let propAvg: bigint | undefined;
-  if (nTxExpiredChanEvents > 0) {
-    const notifTotalNs = clock.machToNs(totalTxExpNotifDelay);
-    const propTotalNs = clock.machToNs(totalTxExpPropDelay);
-    propAvg = propTotalNs / BigInt(nTxExpiredChanEvents);
-    notifAvg = notifTotalNs / BigInt(nTxExpiredChanEvents);
-    log.info(
-      `child ${child}: expiration notification delay avg: ${notifAvg} total: ${notifTotalNs}; ` +
-        `expiration propagation delay avg: ${propAvg} total: ${propTotalNs}`,
-    );
-  }
-
-  if (!errorsOk) check(rx.receiveCount > 0, "receive_packet_count > 0");
-  if (a.eventFlags & EvFlagIfAdv) {
-    if (a.ifadvEnabled) check(nIfadvEvents !== 0, "n_ifadv_events != 0");
-    else check(nIfadvEvents === 0, "n_ifadv_events == 0");
-  }
-  // Expiry events may all have been sent within the deadline, so with expiry the
-  // check is predicated on any event arriving; transmit status events are not.
-  if (a.eventFlags & EvFlagChannel) {
-    if (a.eventFlags & EvFlagExpiry) {
-      if (nTotalChanEvents) check(nTxExpiredChanEvents !== 0, "n_tx_expired_chan_events != 0");
-    } else {
-      check(nTotalChanEvents !== 0, "n_total_chan_events != 0");
-      check(nTxStatusChanEvents !== 0, "n_tx_status_chan_events != 0");
-    }
-  }
-  const durationMs = performance.now() - started;
-  return {
-    child,
-    sent: tx.packetNumber,
-    received: rx.receiveCount,
-    gaps: rx.gapsTotal,
-    ifAdvEvents: nIfadvEvents,
-    chanEvents: nTotalChanEvents,
-    txStatusEvents: nTxStatusChanEvents,
-    txExpiredEvents: nTxExpiredChanEvents,
-    expiryNotifDelayNs: notifAvg?.toString(),
-    expiryPropDelayNs: propAvg?.toString(),
-    durationMs,
-    statusEventSeqs,
-    expiredEventSeqs,
-    expiredDropped,
-    expiredNotDropped,
-    unreadEventSeqs: (a.eventFlags & EvFlagChannel) ? drainEvents(chan, eventView, eventData) : [],
-    gapRanges: rx.gapRanges,
-    lastReceived: rx.lastReceived,
-    ifAdvLingerMs,
-    ifAdvSpanMs: (a.eventFlags & EvFlagIfAdv) ? ifAdvSpanMs : undefined,
-    ifStats: interfaceStats(shim, a.ifname),
-  };
-}
-
-/**
- * skt, not upstream: keeps an ifadv child waiting for interface advisories until
- * `until` (performance.now() time), so that a short transfer still spans an
- * advisory interval. The TX/RX knotes still registered are deleted first, so
- * only advisories wake the wait. onAdvisory reads one report and says whether
- * the wait may end there (enabled: the first report is enough). Returns the ms
- * spent waiting, or null when the run already spanned enough or was satisfied.
- */
-function lingerForAdvisories(
-  kq: KQueue,
-  port: ChannelPort,
-  until: number,
-  staleFilters: number[],
-  satisfied: boolean,
-  onAdvisory: () => boolean,
-): number | null {
-  if (performance.now() >= until || satisfied) return null;
-  const started = performance.now();
-  kq.change(
-    staleFilters.map((filter) => ({ ident: port.fd, filter, flags: EvFlag.delete, fflags: 0 })),
-  );
-  while (!satisfied && performance.now() < until) {
-    const left = BigInt(Math.ceil((until - performance.now()) * 1e6));
-    let n: number;
-    try {
-      n = kq.wait(left > 0n ? left : 0n);
-    } catch (e) {
-      if (e instanceof SpiError && e.is("EAGAIN")) continue;
-      throw e;
-    }
-    for (let i = 0; i < n; i++) {
-      if (kq.event(i).fflags & Note.ifAdvUpdate) satisfied = onAdvisory() || satisfied;
-    }
-    if (n === 0) break;
-  }
-  return performance.now() - started;
-}
-
-/** The interface's counters by name, or undefined where the backend keeps none. */
-function interfaceStats(
-  shim: Shim,
-  ifname: string,
-): Partial<Record<IfStatName, number>> | undefined {
-  let values: bigint[];
-  try {
-    values = shim.ifnetStats(ifname);
-  } catch {
-    return undefined;
-  }
-  const out: Partial<Record<IfStatName, number>> = {};
-  for (const [name, index] of Object.entries(IfStat)) {
-    if (name !== "count" && index < values.length) out[name as IfStatName] = Number(values[index]);
-  }
-  return out;
-}
