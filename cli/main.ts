@@ -5,6 +5,10 @@
  *   skt run NAME... [--backend sim|skywalk] [--packets N] [--batch N] [--timeout S] [--verbose]
  *           [--sim-timebase NUMER/DENOM]
  *   skt sweep [--filter GLOB]... [--repeat N] [--fail-fast] [--json FILE|-] [--junit FILE] [--tap]
+ *             [--baseline OLD.jsonl] [--html FILE] [--pcap DIR]
+ *   skt compare OLD.jsonl NEW.jsonl [--json FILE|-] [--junit FILE] [--html FILE]
+ *               [--alpha P] [--threshold R]
+ *   skt report RUNS.jsonl --html FILE
  *   skt doctor
  *   skt child NAME INDEX ...   (internal: how the driver starts each child)
  *
@@ -16,7 +20,7 @@ import { argument, command, constant, option } from "@optique/core/primitives";
 import { object, or } from "@optique/core/constructs";
 import { multiple, optional, withDefault } from "@optique/core/modifiers";
 import type { InferValue } from "@optique/core/parser";
-import { choice, integer, string } from "@optique/core/valueparser";
+import { choice, float, integer, string } from "@optique/core/valueparser";
 import { run } from "@optique/run";
 import { ExitCode, SktError, UsageError } from "../ffi/errors.ts";
 import { BACKENDS } from "../scenarios/machine/backend.ts";
@@ -27,6 +31,8 @@ import { runCommand } from "./run.ts";
 import { childCommand } from "./child.ts";
 import { sweepCommand } from "./sweep.ts";
 import { doctorCommand } from "./doctor.ts";
+import { compareCommand, reportCommand } from "./compare.ts";
+import { DEFAULT_COMPARE } from "../scenarios/sweep/compare.ts";
 import { MAX_PACKETS, RING_TX_SLOTS } from "./limits.ts";
 
 const backendOption = withDefault(
@@ -54,7 +60,28 @@ const timeoutOption = withDefault(
 );
 /** test-only sysctls set in the backend before init (debug.sim.* knobs) */
 const simKnobsOption = multiple(
-  option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true }),
+  option("--sim-knob", string({ metavar: "[TEST:]NAME=VALUE" }), { hidden: true }),
+);
+const pcapOption = optional(option("--pcap", string({ metavar: "DIR" }), {
+  description: [{ type: "text", text: "write each interface's frames as pcapng into DIR" }],
+}));
+const htmlOption = optional(option("--html", string({ metavar: "FILE" }), {
+  description: [{ type: "text", text: "a self-contained HTML report with plots" }],
+}));
+const alphaOption = withDefault(
+  option("--alpha", float({ min: 1e-9, max: 0.5, metavar: "P" }), {
+    description: [{ type: "text", text: "significance level over all metrics (Holm; 0.05)" }],
+  }),
+  DEFAULT_COMPARE.alpha,
+);
+const thresholdOption = withDefault(
+  option("--threshold", float({ min: 0, max: 100, metavar: "R" }), {
+    description: [{
+      type: "text",
+      text: "relative change a significant change must pass to count (0.25 = 25%)",
+    }],
+  }),
+  DEFAULT_COMPARE.threshold,
 );
 
 const parser = or(
@@ -76,6 +103,7 @@ const parser = or(
       paceUs: paceOption,
       verbose: verboseOption,
       knobs: simKnobsOption,
+      pcap: pcapOption,
       timebase: optional(
         option("--sim-timebase", string({ metavar: "NUMER/DENOM" }), {
           description: [{
@@ -124,6 +152,16 @@ const parser = or(
         description: [{ type: "text", text: "print KTAP on stdout" }],
       }),
       knobs: simKnobsOption,
+      pcap: pcapOption,
+      html: htmlOption,
+      baseline: optional(option("--baseline", string({ metavar: "OLD.jsonl" }), {
+        description: [{
+          type: "text",
+          text: "compare the runs with an earlier sweep's JSON Lines",
+        }],
+      })),
+      alpha: alphaOption,
+      threshold: thresholdOption,
     }),
     {
       description: [{
@@ -131,6 +169,40 @@ const parser = or(
         text: "Run the selected tests N times each and report (table, JSON Lines, JUnit, KTAP)",
       }],
     },
+  ),
+  command(
+    "compare",
+    object({
+      cmd: constant("compare" as const),
+      baseline: argument(string({ metavar: "OLD.jsonl" })),
+      current: argument(string({ metavar: "NEW.jsonl" })),
+      json: optional(option("--json", string({ metavar: "FILE|-" }), {
+        description: [{ type: "text", text: "the comparison as JSON (- for stdout)" }],
+      })),
+      junit: optional(option("--junit", string({ metavar: "FILE" }), {
+        description: [{ type: "text", text: "JUnit XML, a failing testcase per regressed test" }],
+      })),
+      html: htmlOption,
+      alpha: alphaOption,
+      threshold: thresholdOption,
+    }),
+    {
+      description: [{
+        type: "text",
+        text: "Compare two sweeps' JSON Lines: exit 1 when a test regressed",
+      }],
+    },
+  ),
+  command(
+    "report",
+    object({
+      cmd: constant("report" as const),
+      runs: argument(string({ metavar: "RUNS.jsonl" })),
+      html: option("--html", string({ metavar: "FILE" }), {
+        description: [{ type: "text", text: "where the HTML report goes" }],
+      }),
+    }),
+    { description: [{ type: "text", text: "An HTML report of a sweep's JSON Lines" }] },
   ),
   command(
     "doctor",
@@ -200,6 +272,10 @@ async function main(args: string[]): Promise<number> {
       return await childCommand(parsed, logFor("child"));
     case "sweep":
       return await sweepCommand(parsed);
+    case "compare":
+      return await compareCommand(parsed);
+    case "report":
+      return await reportCommand(parsed);
     case "doctor":
       return doctorCommand();
   }

@@ -3,6 +3,7 @@
  * message, and the test's record with its verdict.
  */
 import type { BackendName } from "../machine/backend.ts";
+import type { CapturedInterface } from "../machine/capture.ts";
 import type { ChildResult } from "../netifdirect/defs.ts";
 import type { MpTest } from "../netifdirect/table.ts";
 import type { ChildProc } from "./children.ts";
@@ -37,6 +38,8 @@ export interface TestRecord {
   drops: number;
   /** the signal that interrupted the run (SIGINT / SIGTERM), if any */
   interrupted: Deno.Signal | null;
+  /** with --pcap: the files written and their frame counts; absent otherwise */
+  pcap?: CapturedInterface[] | null;
 }
 
 export function skipRecord(

@@ -26,7 +26,13 @@ export interface Metric {
 /** The metrics compared, in the table's order. */
 export const METRICS: readonly Metric[] = [
   { key: "pps", label: "pps", worse: "lower", count: false, pick: (r) => r.pps },
-  { key: "durationMs", label: "duration ms", worse: "higher", count: false, pick: (r) => r.durationMs },
+  {
+    key: "durationMs",
+    label: "duration ms",
+    worse: "higher",
+    count: false,
+    pick: (r) => r.durationMs,
+  },
   { key: "drops", label: "drops", worse: "higher", count: true, pick: (r) => r.drops },
   ...(["ifAdv", "chan", "txStatus", "txExpired"] as const).map((k): Metric => ({
     key: `events.${k}`,
@@ -159,8 +165,14 @@ export function compareRuns(
       if (xs.length === 0 || ys.length === 0) continue;
       const alt = m.worse === "higher" ? "greater" : m.worse === "lower" ? "less" : "two-sided";
       const t = mannWhitney(xs, ys, alt);
-      const shift = m.count || [...xs, ...ys].some((v) => v <= 0) ? 1 - Math.min(0, ...xs, ...ys) : 0;
-      const est = ratioEstimate(xs.map((v) => v + shift), ys.map((v) => v + shift), 1 - options.alpha);
+      const shift = m.count || [...xs, ...ys].some((v) => v <= 0)
+        ? 1 - Math.min(0, ...xs, ...ys)
+        : 0;
+      const est = ratioEstimate(
+        xs.map((v) => v + shift),
+        ys.map((v) => v + shift),
+        1 - options.alpha,
+      );
       pending.push({
         test: ti,
         cmp: {
@@ -190,7 +202,8 @@ export function compareRuns(
   });
   const adjusted = holm(pending.map((x) => x.cmp.p));
   pending.forEach(({ test, cmp }, i) => {
-    const regression = adjusted[i] < options.alpha && beyond(cmp.ratio, cmp.worse, options.threshold);
+    const regression = adjusted[i] < options.alpha &&
+      beyond(cmp.ratio, cmp.worse, options.threshold);
     tests[test].metrics.push({ ...cmp, pAdjusted: adjusted[i], regression });
     if (regression) tests[test].regressions.push(`${cmp.label}: ${describeRatio(cmp.ratio)}`);
   });

@@ -66,6 +66,25 @@ function values<T>(records: readonly RunRecord[], pick: (r: RunRecord) => T): T[
 
 const show = (xs: readonly unknown[]) => xs.map((x) => x ?? "unknown").join(", ");
 
+type Setup = Pick<RunRecord, "backend" | "packets" | "batch">;
+
+/** Refuses runs that measure different things: UsageError (exit 2) naming the difference. */
+export function checkSameSetup(baseline: readonly Setup[], current: readonly Setup[]): void {
+  const refuse: [string, (r: Setup) => unknown][] = [
+    ["backend", (r) => r.backend],
+    ["packet count", (r) => r.packets],
+    ["batch size", (r) => r.batch],
+  ];
+  for (const [name, pick] of refuse) {
+    const a = [...new Set(baseline.map(pick))], b = [...new Set(current.map(pick))];
+    if (a.length !== 1 || b.length !== 1 || a[0] !== b[0]) {
+      throw new UsageError(
+        `the runs differ in ${name}: the baseline has ${show(a)}, the new runs ${show(b)}`,
+      );
+    }
+  }
+}
+
 /**
  * Refuses records that measure different things (UsageError, exit 2) and
  * returns warnings for differences that still compare (skt version, machine).
@@ -74,19 +93,7 @@ export function checkComparable(
   baseline: readonly RunRecord[],
   current: readonly RunRecord[],
 ): string[] {
-  const refuse: [string, (r: RunRecord) => unknown][] = [
-    ["backend", (r) => r.backend],
-    ["packet count", (r) => r.packets],
-    ["batch size", (r) => r.batch],
-  ];
-  for (const [name, pick] of refuse) {
-    const a = values(baseline, pick), b = values(current, pick);
-    if (a.length !== 1 || b.length !== 1 || a[0] !== b[0]) {
-      throw new UsageError(
-        `the runs differ in ${name}: the baseline has ${show(a)}, the new runs ${show(b)}`,
-      );
-    }
-  }
+  checkSameSetup(baseline, current);
   const warn: [string, (r: RunRecord) => unknown][] = [
     ["skt version", (r) => r.skt],
     ["machine", (r) => r.machine],

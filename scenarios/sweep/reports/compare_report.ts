@@ -3,7 +3,12 @@
  * a verdict row per test), the same as JSON, and JUnit XML with one
  * <testcase> per test that fails when the test regressed.
  */
-import { type Comparison, describeRatio, type MetricComparison, regressedTests } from "../compare.ts";
+import {
+  type Comparison,
+  describeRatio,
+  type MetricComparison,
+  regressedTests,
+} from "../compare.ts";
 import { xmlEscape } from "./junit.ts";
 
 const HEADER = ["test", "metric", "baseline", "new", "ratio new/old [CI]", "p (Holm)", ""];
@@ -60,8 +65,12 @@ export function compareTable(c: Comparison): string[] {
 /** Lines after the table: what was not compared, what could not be significant, the totals. */
 export function compareNotes(c: Comparison): string[] {
   const notes: string[] = [];
-  if (c.onlyBaseline.length) notes.push(`only in the baseline, not compared: ${c.onlyBaseline.join(", ")}`);
-  if (c.onlyCurrent.length) notes.push(`only in the new runs, not compared: ${c.onlyCurrent.join(", ")}`);
+  if (c.onlyBaseline.length) {
+    notes.push(`only in the baseline, not compared: ${c.onlyBaseline.join(", ")}`);
+  }
+  if (c.onlyCurrent.length) {
+    notes.push(`only in the new runs, not compared: ${c.onlyCurrent.join(", ")}`);
+  }
   if (c.underpowered.length) {
     notes.push(
       `too few passing runs for any metric to reach p < ${c.options.alpha} over ` +

@@ -161,7 +161,11 @@ function section(echarts: ECharts, test: string, input: HtmlInput): string {
   return `<section class="test${regressed ? " regressed" : ""}" id="${xmlEscape(test)}">
 <h2>${xmlEscape(test)}${regressed ? ` <span class="badge">REGRESSION</span>` : ""}</h2>
 <p>${xmlEscape(verdicts)}</p>
-${regressed ? `<ul class="why">${t!.regressions.map((x) => `<li>${xmlEscape(x)}</li>`).join("")}</ul>` : ""}
+${
+    regressed
+      ? `<ul class="why">${t!.regressions.map((x) => `<li>${xmlEscape(x)}</li>`).join("")}</ul>`
+      : ""
+  }
 <div class="plots">${
     plots.map((p) =>
       p === null
@@ -185,7 +189,12 @@ export async function toHtml(input: HtmlInput): Promise<string> {
   const echarts = await import("echarts");
   const tests = [...new Set([...(input.baseline ?? []), ...input.current].map((r) => r.test))];
   const summary = input.comparison
-    ? [...compareTable(input.comparison), "", ...compareNotes(input.comparison), compareTotalsLine(input.comparison)]
+    ? [
+      ...compareTable(input.comparison),
+      "",
+      ...compareNotes(input.comparison),
+      compareTotalsLine(input.comparison),
+    ]
     : summaryTable([...input.current]);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
