@@ -28,7 +28,14 @@ export function chromiumPath(): string | null {
   return null;
 }
 
-type Message = { id?: number; method?: string; params?: any; result?: any; error?: any; sessionId?: string };
+type Message = {
+  id?: number;
+  method?: string;
+  params?: any;
+  result?: any;
+  error?: any;
+  sessionId?: string;
+};
 
 /** Loads `file` and evaluates `expression` once the load event fired. */
 export async function inspectPage(file: string, expression: string): Promise<PageReport> {
@@ -71,7 +78,10 @@ export async function inspectPage(file: string, expression: string): Promise<Pag
       const id = next++;
       ws!.send(JSON.stringify({ id, method, params, sessionId }));
       return new Promise((ok, fail) =>
-        pending.set(id, (m) => m.error ? fail(new Error(`${method}: ${m.error.message}`)) : ok(m.result))
+        pending.set(
+          id,
+          (m) => m.error ? fail(new Error(`${method}: ${m.error.message}`)) : ok(m.result),
+        )
       );
     };
     const errors: string[] = [], requests: string[] = [];
@@ -79,9 +89,15 @@ export async function inspectPage(file: string, expression: string): Promise<Pag
     const load = new Promise<void>((ok) => (loaded = ok));
     listeners.push((m) => {
       if (m.method === "Runtime.consoleAPICalled" && ["error", "assert"].includes(m.params.type)) {
-        errors.push(`console.${m.params.type}: ${m.params.args.map((a: any) => a.value ?? a.description).join(" ")}`);
+        errors.push(
+          `console.${m.params.type}: ${
+            m.params.args.map((a: any) => a.value ?? a.description).join(" ")
+          }`,
+        );
       }
-      if (m.method === "Runtime.exceptionThrown") errors.push(`exception: ${m.params.exceptionDetails.text}`);
+      if (m.method === "Runtime.exceptionThrown") {
+        errors.push(`exception: ${m.params.exceptionDetails.text}`);
+      }
       if (m.method === "Log.entryAdded" && m.params.entry.level === "error") {
         errors.push(`log: ${m.params.entry.text} ${m.params.entry.url ?? ""}`);
       }
@@ -90,10 +106,27 @@ export async function inspectPage(file: string, expression: string): Promise<Pag
     });
     const { targetId } = await send("Target.createTarget", { url: "about:blank" });
     const { sessionId } = await send("Target.attachToTarget", { targetId, flatten: true });
-    for (const domain of ["Runtime", "Log", "Network", "Page"]) await send(`${domain}.enable`, {}, sessionId);
-    await send("Page.navigate", { url: new URL(`file://${Deno.realPathSync(file)}`).href }, sessionId);
+    for (const domain of ["Runtime", "Log", "Network", "Page"]) {
+      await send(`${domain}.enable`, {}, sessionId);
+    }
+    // wide enough for two plots side by side, as on a laptop
+    await send("Emulation.setDeviceMetricsOverride", {
+      width: 1280,
+      height: 900,
+      deviceScaleFactor: 1,
+      mobile: false,
+    }, sessionId);
+    await send(
+      "Page.navigate",
+      { url: new URL(`file://${Deno.realPathSync(file)}`).href },
+      sessionId,
+    );
     await load;
-    const evaluated = await send("Runtime.evaluate", { expression, returnByValue: true }, sessionId);
+    const evaluated = await send(
+      "Runtime.evaluate",
+      { expression, returnByValue: true },
+      sessionId,
+    );
     const metrics = await send("Page.getLayoutMetrics", {}, sessionId);
     const size = metrics.cssContentSize ?? metrics.contentSize;
     const shot = await send("Page.captureScreenshot", {

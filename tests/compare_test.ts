@@ -7,7 +7,11 @@
 import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
 import { beyond, compareRuns, regressedTests } from "../scenarios/sweep/compare.ts";
 import { checkComparable, parseRecords } from "../scenarios/sweep/compare_input.ts";
-import { compareJUnit, compareNotes, compareTable } from "../scenarios/sweep/reports/compare_report.ts";
+import {
+  compareJUnit,
+  compareNotes,
+  compareTable,
+} from "../scenarios/sweep/reports/compare_report.ts";
 import { toJsonLines } from "../scenarios/sweep/reports/jsonl.ts";
 import { UsageError } from "../ffi/errors.ts";
 import { fakeRecord, fakeSweep } from "./compare_fixtures.ts";
@@ -54,7 +58,10 @@ Deno.test("compare: a pass that now fails or skips is a regression, whatever the
   ];
   const c = compareRuns(base, now);
   assertEquals(regressedTests(c), ["netifdirecttxrx"]);
-  assertMatch(c.tests[0].verdictRegression!, /passed 2 of 2 runs, now 1 of 2 \(1 failed, 0 skipped\)/);
+  assertMatch(
+    c.tests[0].verdictRegression!,
+    /passed 2 of 2 runs, now 1 of 2 \(1 failed, 0 skipped\)/,
+  );
   // a test that failed before and fails now has not regressed
   assertEquals(regressedTests(compareRuns(now, now)), []);
   const table = compareTable(c).join("\n");
@@ -65,9 +72,22 @@ Deno.test("compare: different backend or packet count is refused naming which; o
   const a = [fakeRecord({ test: "netifdirecttxrx", iteration: 1 })];
   const packets = [fakeRecord({ test: "netifdirecttxrx", iteration: 1 }, { packets: 2000 })];
   const backend = [fakeRecord({ test: "netifdirecttxrx", iteration: 1 }, { backend: "skywalk" })];
-  assertThrows(() => checkComparable(a, packets), UsageError, "packet count: the baseline has 20000, the new runs 2000");
-  assertThrows(() => checkComparable(a, backend), UsageError, "backend: the baseline has sim, the new runs skywalk");
-  const other = [fakeRecord({ test: "netifdirecttxrx", iteration: 1 }, { skt: "0.2.0", machine: "mac (darwin aarch64)" })];
+  assertThrows(
+    () => checkComparable(a, packets),
+    UsageError,
+    "packet count: the baseline has 20000, the new runs 2000",
+  );
+  assertThrows(
+    () => checkComparable(a, backend),
+    UsageError,
+    "backend: the baseline has sim, the new runs skywalk",
+  );
+  const other = [
+    fakeRecord({ test: "netifdirecttxrx", iteration: 1 }, {
+      skt: "0.2.0",
+      machine: "mac (darwin aarch64)",
+    }),
+  ];
   assertEquals(checkComparable(a, other), [
     "the runs differ in skt version: the baseline 0.1.0, the new runs 0.2.0",
     "the runs differ in machine: the baseline box (linux x86_64), the new runs mac (darwin aarch64)",
@@ -76,8 +96,16 @@ Deno.test("compare: different backend or packet count is refused naming which; o
 });
 
 Deno.test("compare: unreadable records are refused with the line", () => {
-  assertThrows(() => parseRecords("{}\n", "the baseline"), UsageError, "line 1 is not a run record (schema undefined");
-  assertThrows(() => parseRecords("nope\n", "the baseline"), UsageError, "the baseline: line 1 is not JSON");
+  assertThrows(
+    () => parseRecords("{}\n", "the baseline"),
+    UsageError,
+    "line 1 is not a run record (schema undefined",
+  );
+  assertThrows(
+    () => parseRecords("nope\n", "the baseline"),
+    UsageError,
+    "the baseline: line 1 is not JSON",
+  );
   assertThrows(() => parseRecords("\n", "the baseline"), UsageError, "has no run records");
 });
 
@@ -108,17 +136,31 @@ Deno.test("skt compare: exit 1 and the test named on a regression, 0 without, 2 
     await Deno.writeTextFile(base, toJsonLines(fakeSweep(8, 0)));
     await Deno.writeTextFile(slow, toJsonLines(fakeSweep(8, 1, "netifdirectchanevents")));
     await Deno.writeTextFile(same, toJsonLines(fakeSweep(8, 1)));
-    const r = await skt(["compare", base, slow, "--json", `${dir}/c.json`, "--junit", `${dir}/c.xml`]);
+    const r = await skt([
+      "compare",
+      base,
+      slow,
+      "--json",
+      `${dir}/c.json`,
+      "--junit",
+      `${dir}/c.xml`,
+    ]);
     assertEquals(r.code, 1, r.stderr);
     assertMatch(r.stdout, /1 of 7 tests regressed: netifdirectchanevents\n$/);
     const json = JSON.parse(await Deno.readTextFile(`${dir}/c.json`));
     assertEquals(json.regressed, ["netifdirectchanevents"]);
     assertEquals((await skt(["compare", base, same])).code, 0);
     const other = `${dir}/other.jsonl`;
-    await Deno.writeTextFile(other, toJsonLines(fakeSweep(8, 1).map((x) => ({ ...x, packets: 2000 }))));
+    await Deno.writeTextFile(
+      other,
+      toJsonLines(fakeSweep(8, 1).map((x) => ({ ...x, packets: 2000 }))),
+    );
     const bad = await skt(["compare", base, other]);
     assertEquals(bad.code, 2);
-    assertEquals(bad.stderr, "skt: the runs differ in packet count: the baseline has 20000, the new runs 2000\n");
+    assertEquals(
+      bad.stderr,
+      "skt: the runs differ in packet count: the baseline has 20000, the new runs 2000\n",
+    );
     const missing = await skt(["compare", base, `${dir}/nope.jsonl`]);
     assertEquals(missing.code, 2);
     assertMatch(missing.stderr, /^skt: cannot read the new runs ".*nope\.jsonl": no such file\n$/);

@@ -112,7 +112,7 @@ export interface Comparison {
   /** tests run on only one side: not compared */
   onlyBaseline: string[];
   onlyCurrent: string[];
-  /** how many metric comparisons Holm's correction spans */
+  /** how many metric comparisons Holm's correction spans (those whose values are not all equal) */
   family: number;
   /** tests whose passing runs are too few for any metric to reach alpha after Holm */
   underpowered: string[];
@@ -200,14 +200,20 @@ export function compareRuns(
       regressions: change ? [`verdict: ${change}`] : [],
     };
   });
-  const adjusted = holm(pending.map((x) => x.cmp.p));
+  // Comparisons whose pooled values are all equal have p = 1 under every arrangement of
+  // the runs: they stay out of Holm's family (the choice depends only on the pooled values,
+  // which the permutation test conditions on, so the family-wise error still holds).
+  const live = pending.map((x) => new Set([...x.cmp.baseline, ...x.cmp.current]).size > 1);
+  const liveAdjusted = holm(pending.filter((_, i) => live[i]).map((x) => x.cmp.p));
+  let k = 0;
+  const adjusted = live.map((l) => l ? liveAdjusted[k++] : 1);
   pending.forEach(({ test, cmp }, i) => {
     const regression = adjusted[i] < options.alpha &&
       beyond(cmp.ratio, cmp.worse, options.threshold);
     tests[test].metrics.push({ ...cmp, pAdjusted: adjusted[i], regression });
     if (regression) tests[test].regressions.push(`${cmp.label}: ${describeRatio(cmp.ratio)}`);
   });
-  const family = pending.length;
+  const family = live.filter(Boolean).length;
   const underpowered = tests.filter((t) => {
     const n = t.baseline.pass, m = t.current.pass;
     return n > 0 && m > 0 && smallestP(n, m) * family >= options.alpha;
