@@ -45,7 +45,8 @@ export function checkOutputs(paths: { flag: string; path?: string }[]): void {
   }
 }
 
-function write(flag: string, path: string, text: string): void {
+/** Writes a whole report ("-": stdout); failure is an environment error naming the file. */
+export function write(flag: string, path: string, text: string): void {
   if (path === "-") return writeAll(Deno.stdout, text);
   try {
     Deno.writeTextFileSync(path, text);

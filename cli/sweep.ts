@@ -9,7 +9,7 @@ import { runSweep, selectTests, type SweepOutcome } from "../scenarios/sweep/swe
 import { EnvironmentError, ExitCode, SktError, UsageError } from "../ffi/errors.ts";
 import { checkSameSetup, readRecords } from "../scenarios/sweep/compare_input.ts";
 import { toHtml } from "../scenarios/sweep/reports/html.ts";
-import { checkOutputs, reportComparison } from "./compare.ts";
+import { checkOutputs, reportComparison, write } from "./compare.ts";
 import { type RunFlags, runOptionsFrom } from "./run.ts";
 import { printError } from "./log.ts";
 import { exitStatus } from "../scenarios/sweep/result_line.ts";
@@ -174,7 +174,7 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
           `skt sweep against ${args.baseline}`,
         );
       } else if (args.html) {
-        Deno.writeTextFileSync(args.html, await toHtml({ title: "skt sweep", current: records }));
+        write("--html", args.html, await toHtml({ title: "skt sweep", current: records }));
       }
     } catch (e) {
       broke = e;

@@ -21,12 +21,12 @@ import type { RunRecord } from "../scenarios/sweep/record.ts";
 import { toJsonLines } from "../scenarios/sweep/reports/jsonl.ts";
 import { parseRecords } from "../scenarios/sweep/compare_input.ts";
 import { chromiumPath } from "./browser.ts";
-import { checkInChromium } from "./html_report_test.ts";
+import { checkInChromium } from "./report_page.ts";
 import { findAll, parseXml } from "./report_parsers.ts";
 
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const ROUNDS = 8;
-const PACKETS = "5000";
+const PACKETS = "10000";
 const SLOW = "netifdirecttxrxsp";
 
 async function skt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -46,7 +46,8 @@ async function round(file: string, extra: string[]): Promise<RunRecord[]> {
 }
 
 Deno.test({
-  name: "compare: a sweep with one test at half throughput flags exactly that test, and the report shows it",
+  name:
+    "compare: a sweep with one test at half throughput flags exactly that test, and the report shows it",
   ignore: chromiumPath() === null,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "skt-regress-" });
@@ -54,7 +55,10 @@ Deno.test({
       const base: RunRecord[] = [], slow: RunRecord[] = [];
       for (let i = 1; i <= ROUNDS; i++) {
         const b = await round(`${dir}/b.jsonl`, []);
-        const s = await round(`${dir}/s.jsonl`, ["--sim-knob", `${SLOW}:debug.sim.tx_slowdown=100`]);
+        const s = await round(`${dir}/s.jsonl`, [
+          "--sim-knob",
+          `${SLOW}:debug.sim.tx_slowdown=100`,
+        ]);
         base.push(...b.map((r) => ({ ...r, iteration: i })));
         slow.push(...s.map((r) => ({ ...r, iteration: i })));
       }
@@ -62,8 +66,17 @@ Deno.test({
       await Deno.writeTextFile(`${dir}/slow.jsonl`, toJsonLines(slow));
 
       const c = await skt([
-        "compare", `${dir}/base.jsonl`, `${dir}/slow.jsonl`, "--alpha", "0.01",
-        "--json", `${dir}/c.json`, "--junit", `${dir}/c.xml`, "--html", `${dir}/c.html`,
+        "compare",
+        `${dir}/base.jsonl`,
+        `${dir}/slow.jsonl`,
+        "--alpha",
+        "0.01",
+        "--json",
+        `${dir}/c.json`,
+        "--junit",
+        `${dir}/c.xml`,
+        "--html",
+        `${dir}/c.html`,
       ]);
       assertEquals(c.code, 1, c.stdout + c.stderr);
       assertMatch(c.stdout, new RegExp(`1 of 7 tests regressed: ${SLOW}\\n$`));
@@ -84,8 +97,15 @@ Deno.test({
 
       // sweep --baseline: the same comparison at the end of a sweep; one run is too few
       const one = await skt([
-        "sweep", "--filter", "netifdirecttxrx", "--packets", PACKETS,
-        "--baseline", `${dir}/base.jsonl`, "--html", `${dir}/s.html`,
+        "sweep",
+        "--filter",
+        "netifdirecttxrx",
+        "--packets",
+        PACKETS,
+        "--baseline",
+        `${dir}/base.jsonl`,
+        "--html",
+        `${dir}/s.html`,
       ]);
       assertEquals(one.code, 0, one.stdout + one.stderr);
       assertMatch(one.stdout, /only in the baseline, not compared: netifdirecttxrxcopymode/);
