@@ -78,6 +78,7 @@ Deno.test({
         "--html",
         `${dir}/c.html`,
       ]);
+      console.log(c.stdout);
       assertEquals(c.code, 1, c.stdout + c.stderr);
       assertMatch(c.stdout, new RegExp(`1 of 7 tests regressed: ${SLOW}\\n$`));
       const json = JSON.parse(await Deno.readTextFile(`${dir}/c.json`));
