@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# build_ffi.sh [--sanitize]: builds the shim (ffi/shim/common.c + one backend)
+# build_ffi.sh [--sanitize]: builds the shim (ffi/shim/common/*.c + one backend)
 # into ffi/build/libskt_<backend>.<so|dylib>, the C test ffi/build/sim_test and
 # the bench's C reference child ffi/build/ref_child; skipped when up to date.
 # --sanitize builds the same with ASan+UBSan into ffi/build/sanitize/.
@@ -51,9 +51,9 @@ fi
 cflags=(-std=c11 -O2 -g -fPIC -fvisibility=hidden -Wall -Wextra -Werror "${os[@]}" "${san[@]}")
 mkdir -p "$out"
 
-# sim backend: common.c + sim/*.c
+# sim backend: common/*.c + sim/*.c
 "$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"sim"' "${shared[@]}" \
-	-o "$out/libskt_sim.$ext" ffi/shim/common.c ffi/shim/sim/*.c -lpthread
+	-o "$out/libskt_sim.$ext" ffi/shim/common/*.c ffi/shim/sim/*.c -lpthread
 echo "built $out/libskt_sim.$ext" >&2
 
 "$cc" "${cflags[@]}" -Iffi/shim -o "$out/sim_test" tests/c/sim_test.c ffi/shim/sim/lock.c \
@@ -68,6 +68,6 @@ echo "built $out/ref_child" >&2
 # darwin backend (issue 5): the real Skywalk SPI from libsystem_kernel
 if [ "$(uname -s)" = Darwin ] && [ -f ffi/shim/darwin/backend.c ]; then
 	"$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"skywalk"' "${shared[@]}" \
-		-o "$out/libskt_skywalk.dylib" ffi/shim/common.c ffi/shim/darwin/*.c -lSystem
+		-o "$out/libskt_skywalk.dylib" ffi/shim/common/*.c ffi/shim/darwin/*.c -lSystem
 	echo "built $out/libskt_skywalk.dylib" >&2
 fi
