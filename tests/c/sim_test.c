@@ -206,6 +206,7 @@ struct send_opts {
 	int no_sync;             /* queue and advance only */
 	int set_action;          /* set expiry action `action` on each packet */
 	uint32_t action;
+	const uint8_t *mac_dst;  /* override the frame's destination MAC */
 };
 
 static void pktid_for(uint8_t id[16], uint32_t seq)
@@ -229,6 +230,8 @@ static int send_batch(struct side *s, int n, uint32_t *seq, const struct send_op
 		if (pkt <= 0)
 			return pkt;
 		build_frame(frame, s->me, o && o->dst ? o->dst : s->peer, *seq);
+		if (o && o->mac_dst)
+			memcpy(frame, o->mac_dst, 6);
 		if (skt_buflet_write(s->ch, (uint32_t)pkt, 0, 0, frame, FRAME_LEN) < 0 ||
 		    skt_buflet_set_data_length(s->ch, (uint32_t)pkt, 0, FRAME_LEN) < 0 ||
 		    skt_packet_set_link_header_length(s->ch, (uint32_t)pkt, 14) < 0)
@@ -1225,6 +1228,191 @@ static void t_event_slot_reclaim(void)
 	domain_end();
 }
 
+
+/* each guard of ffi/shim/common/ring.c: an error with xnu's reason, and the
+ * process (and the channel) still working after it */
+static void t_guards(void)
+{
+	CHECK_OK(domain_new());
+	struct pair p;
+	CHECK_OK(pair_open(&p, "feth0", "feth1", 0));
+	struct side *s = &p.s[0], *r = &p.s[1];
+	uint32_t seq = 0;
+	uint8_t prop[64];
+	/* UPP TX: advancing past a slot without a packet (UNALLOCATED_PKT) */
+	int t = skt_ring_get_next_slot(s->ch, SKT_RING_TX, -1, NULL);
+	CHECK(t >= 0, "tx slot");
+	CHECK_EQ(skt_ring_advance_slot(s->ch, SKT_RING_TX, (uint32_t)t), -EINVAL);
+	CHECK(strstr(last_error(), "UNALLOCATED_PKT") != NULL, "message: %s", last_error());
+	/* UPP TX: set_slot_properties, whose sp_mdata_ptr libsyscall dereferences */
+	CHECK_EQ(skt_ring_set_slot_properties(s->ch, SKT_RING_TX, (uint32_t)t, prop), -EINVAL);
+	CHECK(strstr(last_error(), "no packet") != NULL, "message: %s", last_error());
+	int pkt = skt_packet_alloc(s->ch);
+	CHECK_OK(skt_buflet_set_data_length(s->ch, (uint32_t)pkt, 0, 60));
+	CHECK_OK(skt_packet_finalize(s->ch, (uint32_t)pkt));
+	CHECK_OK(skt_ring_slot_attach_packet(s->ch, SKT_RING_TX, (uint32_t)t, (uint32_t)pkt));
+	memset(prop, 0, sizeof(prop));
+	CHECK_EQ(skt_ring_set_slot_properties(s->ch, SKT_RING_TX, (uint32_t)t, prop), -EINVAL);
+	CHECK(strstr(last_error(), "sp_mdata_ptr") != NULL, "message: %s", last_error());
+	/* UPP TX: the slot holding a packet is not handed out again */
+	CHECK_EQ(skt_ring_get_next_slot(s->ch, SKT_RING_TX, -1, NULL), -EINVAL);
+	CHECK(strstr(last_error(), "Tx slot has attached metadata") != NULL, "message: %s", last_error());
+	int held = skt_ring_slot_get_packet(s->ch, SKT_RING_TX, (uint32_t)t);
+	CHECK_OK(skt_ring_slot_detach_packet(s->ch, SKT_RING_TX, (uint32_t)t, (uint32_t)held));
+	CHECK_OK(skt_packet_free(s->ch, (uint32_t)held));
+	/* a slot outside the window: get_packet, attach, advance */
+	CHECK_EQ(skt_ring_slot_get_packet(s->ch, SKT_RING_TX, (uint32_t)t + 5), -EINVAL);
+	CHECK(strstr(last_error(), "outside [head, tail)") != NULL, "message: %s", last_error());
+	/* RX: a frame in, detached, then the head asked for again */
+	CHECK_EQ(send_batch(s, 1, &seq, NULL), 1);
+	CHECK_OK(skt_channel_sync(r->ch, CHANNEL_SYNC_RX));
+	int rs = skt_ring_get_next_slot(r->ch, SKT_RING_RX, -1, prop);
+	int rp = skt_ring_slot_get_packet(r->ch, SKT_RING_RX, (uint32_t)rs);
+	CHECK(rs >= 0 && rp > 0, "rx slot %d packet %d", rs, rp);
+	CHECK_OK(skt_ring_slot_detach_packet(r->ch, SKT_RING_RX, (uint32_t)rs, (uint32_t)rp));
+	CHECK_EQ(skt_ring_get_next_slot(r->ch, SKT_RING_RX, -1, NULL), -EINVAL);
+	CHECK(strstr(last_error(), "Slot descriptor has no metadata") != NULL, "message: %s", last_error());
+	CHECK_EQ(skt_ring_set_slot_properties(r->ch, SKT_RING_RX, (uint32_t)rs, prop), -EINVAL);
+	CHECK(strstr(last_error(), "Slot descriptor has no metadata") != NULL, "message: %s", last_error());
+	CHECK_OK(skt_packet_free(r->ch, (uint32_t)rp));
+	CHECK_OK(skt_ring_advance_slot(r->ch, SKT_RING_RX, (uint32_t)rs));
+	/* RX: advancing past a slot still holding its packet (SLOT_NOT_DETACHED) */
+	CHECK_EQ(send_batch(s, 1, &seq, NULL), 1);
+	CHECK_OK(skt_channel_sync(r->ch, CHANNEL_SYNC_RX));
+	rs = skt_ring_get_next_slot(r->ch, SKT_RING_RX, -1, NULL);
+	CHECK(rs >= 0, "rx slot");
+	CHECK_EQ(skt_ring_advance_slot(r->ch, SKT_RING_RX, (uint32_t)rs), -EINVAL);
+	CHECK(strstr(last_error(), "SLOT_NOT_DETACHED") != NULL, "message: %s", last_error());
+	/* RX set_slot_properties on a slot with its packet: allowed, sp_len only */
+	memset(prop, 0, sizeof(prop));
+	prop[2] = 60;
+	CHECK_OK(skt_ring_set_slot_properties(r->ch, SKT_RING_RX, (uint32_t)rs, prop));
+	rp = skt_ring_slot_get_packet(r->ch, SKT_RING_RX, (uint32_t)rs);
+	CHECK_EQ(skt_packet_get_data_length(r->ch, (uint32_t)rp), 60);
+	CHECK_OK(skt_ring_slot_detach_packet(r->ch, SKT_RING_RX, (uint32_t)rs, (uint32_t)rp));
+	CHECK_OK(skt_packet_free(r->ch, (uint32_t)rp));
+	CHECK_OK(skt_ring_advance_slot(r->ch, SKT_RING_RX, (uint32_t)rs));
+	CHECK_OK(skt_channel_sync(r->ch, CHANNEL_SYNC_RX));
+	/* still alive and working both ways */
+	CHECK_EQ(send_batch(s, 5, &seq, NULL), 5);
+	CHECK_EQ(recv_all(r, NULL, 0), 5);
+	pair_close(&p);
+	domain_end();
+}
+
+/* the kernel's rules the sim follows, each with the errno or counter xnu gives */
+static void t_kernel_rules(void)
+{
+	uint8_t uuid[16];
+	uint64_t out;
+	CHECK_OK(domain_new());
+	CHECK_OK(skt_nexus_controller_create(&out));
+	skt_nxctl *ctl = (skt_nxctl *)(uintptr_t)out;
+	/* nx_netif_flags_init: low latency iff sk_ll_prefix equals the family name
+	 * exactly; nx_netif_netagent_check_flags: a ULA flow needs it (ENOTSUP) */
+	CHECK_OK(skt_sysctlbyname("kern.skywalk.netif.sk_ll_prefix", NULL, NULL, "fet", 3));
+	CHECK_OK(skt_ifnet_create("feth8"));
+	CHECK_OK(skt_ifnet_get_netif_nexus("feth8", uuid));
+	CHECK_EQ(skt_nexus_flow_add(ctl, uuid, NXFLOWREQF_IPV6_ULA, IP_A, IP_B), -ENOTSUP);
+	CHECK_EQ(skt_nexus_flow_add(ctl, uuid, NXFLOWREQF_IPV6_ULA | NXFLOWREQF_LISTENER, NULL, NULL), -ENOTSUP);
+	CHECK_OK(skt_sysctlbyname("kern.skywalk.netif.sk_ll_prefix", NULL, NULL, "feth8", 5));
+	CHECK_OK(skt_ifnet_create("feth9"));
+	CHECK_OK(skt_ifnet_get_netif_nexus("feth9", uuid));
+	CHECK_EQ(skt_nexus_flow_add(ctl, uuid, NXFLOWREQF_IPV6_ULA, IP_A, IP_B), -ENOTSUP);
+	/* a ULA flow with another flag, and a flow without a type: EINVAL */
+	CHECK_OK(skt_sysctlbyname("kern.skywalk.netif.sk_ll_prefix", NULL, NULL, "feth", 4));
+	CHECK_OK(skt_ifnet_create("feth7"));
+	CHECK_OK(skt_ifnet_get_netif_nexus("feth7", uuid));
+	CHECK_EQ(skt_nexus_flow_add(ctl, uuid, NXFLOWREQF_IPV6_ULA | 0x1, IP_A, IP_B), -EINVAL);
+	CHECK_EQ(skt_nexus_flow_add(ctl, uuid, 0, IP_A, IP_B), -EINVAL);
+	CHECK_EQ(skt_nexus_flow_add(ctl, uuid, NXFLOWREQF_IPV6_ULA, IP_A, IP_B), 2);
+	skt_nexus_controller_destroy(ctl);
+
+	/* events are packets of the channel's own pool (netif_vp_na_channel_event_notify) */
+	CHECK_OK(sysctl_int("net.link.fake.tx_drops", 1));
+	struct pair p;
+	CHECK_OK(pair_open(&p, "feth0", "feth1", 1));
+	CHECK_OK(sysctl_int("net.link.fake.tx_drops", 0));
+	int kq = skt_kqueue();
+	knote_channel_events(kq, &p.s[0], NOTE_CHANNEL_EVENT);
+	uint32_t seq = 0, out3[3];
+	CHECK_EQ(send_batch(&p.s[0], 1, &seq, NULL), 1);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_EV_SENT), 1);
+	static int h[2048];
+	int n = 0;
+	while (n < 2048 && (h[n] = skt_packet_alloc(p.s[0].ch)) > 0)
+		n++;
+	CHECK_EQ(n, 2047);
+	CHECK_OK(skt_channel_get_next_event_handle(p.s[0].ch, out3));
+	CHECK_OK(skt_channel_event_free(p.s[0].ch, out3[0]));
+	CHECK((h[n] = skt_packet_alloc(p.s[0].ch)) > 0, "the event's packet is back in the pool");
+	for (int i = 0; i <= n; i++)
+		CHECK_OK(skt_packet_free(p.s[0].ch, (uint32_t)h[i]));
+
+	/* feth_nx_queue_tx_push leaves the chain when the peer has no channel:
+	 * netif frees it (NETIF_STATS_DROP), the driver never counts it, so no
+	 * tx_drops and no event */
+	skt_channel_destroy(p.s[1].ch);
+	p.s[1].ch = NULL;
+	uint64_t tx0 = stat_of("feth0", SKT_STAT_TX_PACKETS), ev0 = stat_of("feth0", SKT_STAT_EV_SENT);
+	uint64_t rate0 = stat_of("feth0", SKT_STAT_DROP_TX_RATE), un0 = stat_of("feth0", SKT_STAT_DROP_UNCONSUMED);
+	CHECK_EQ(send_batch(&p.s[0], 3, &seq, NULL), 3);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_TX_PACKETS) - tx0, 0);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_DROP_TX_RATE) - rate0, 0);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_EV_SENT) - ev0, 0);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_DROP_UNCONSUMED) - un0, 3);
+	skt_kqueue_close(kq);
+	pair_close(&p);
+
+	/* nx_netif_validate_macaddr: a low-latency netif takes no broadcast or
+	 * multicast destination (NETIF_STATS_DROP_NO_RX_CB) */
+	CHECK_OK(pair_open(&p, "feth2", "feth3", 0));
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t mcast[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+	struct send_opts ob = { .mac_dst = bcast }, om = { .mac_dst = mcast };
+	CHECK_EQ(send_batch(&p.s[0], 2, &seq, &ob), 2);
+	CHECK_EQ(send_batch(&p.s[0], 1, &seq, &om), 1);
+	CHECK_EQ(stat_of("feth2", SKT_STAT_DROP_NO_RX_CB), 3);
+	CHECK_EQ(stat_of("feth2", SKT_STAT_TX_DELIVERED), 0);
+	CHECK_EQ(recv_all(&p.s[1], NULL, 0), 0);
+
+	/* ch_event: a WRITE wait runs the TX sync: queued frames leave */
+	struct send_opts queue_only = { .no_sync = 1 };
+	CHECK_EQ(send_batch(&p.s[0], 4, &seq, &queue_only), 4);
+	CHECK_EQ(stat_of("feth2", SKT_STAT_TX_DELIVERED), 0);
+	kq = skt_kqueue();
+	struct skt_kevent kw = kev((uint32_t)skt_channel_get_fd(p.s[0].ch), EVFILT_WRITE, SKT_EV_ADD, 0), ev[2];
+	CHECK_EQ(skt_kevent(kq, (uint8_t *)&kw, 1, (uint8_t *)ev, 2, 0), 1);
+	CHECK_EQ(stat_of("feth2", SKT_STAT_TX_DELIVERED), 4);
+	skt_kqueue_close(kq);
+	/* ch_event: a READ wait runs the RX sync: slots advanced past go back to
+	 * the kernel (else the ring stays full for the sender) */
+	CHECK_EQ(recv_all(&p.s[1], NULL, 0), 4);
+	for (int sent = 0; sent < 1023; sent += 93)
+		CHECK_EQ(send_batch(&p.s[0], 93, &seq, NULL), 93);
+	CHECK_OK(skt_channel_sync(p.s[1].ch, CHANNEL_SYNC_RX));
+	int prev = -1, got = 0;
+	for (int sl; (sl = skt_ring_get_next_slot(p.s[1].ch, SKT_RING_RX, prev, NULL)) >= 0; prev = sl, got++) {
+		int pk = skt_ring_slot_get_packet(p.s[1].ch, SKT_RING_RX, (uint32_t)sl);
+		CHECK_OK(skt_ring_slot_detach_packet(p.s[1].ch, SKT_RING_RX, (uint32_t)sl, (uint32_t)pk));
+		CHECK_OK(skt_packet_free(p.s[1].ch, (uint32_t)pk));
+	}
+	CHECK_EQ(got, 1023);
+	CHECK_OK(skt_ring_advance_slot(p.s[1].ch, SKT_RING_RX, (uint32_t)prev));   /* no RX sync */
+	uint64_t full0 = stat_of("feth2", SKT_STAT_DROP_RX_RING_FULL);
+	CHECK_EQ(send_batch(&p.s[0], 1, &seq, NULL), 1);
+	CHECK_EQ(stat_of("feth2", SKT_STAT_DROP_RX_RING_FULL) - full0, 1);
+	kq = skt_kqueue();
+	struct skt_kevent kr = kev((uint32_t)skt_channel_get_fd(p.s[1].ch), EVFILT_READ, SKT_EV_ADD, 0);
+	CHECK_EQ(skt_kevent(kq, (uint8_t *)&kr, 1, (uint8_t *)ev, 2, 0), 0);
+	CHECK_EQ(send_batch(&p.s[0], 1, &seq, NULL), 1);
+	CHECK_EQ(stat_of("feth2", SKT_STAT_DROP_RX_RING_FULL) - full0, 1);
+	CHECK_EQ(recv_all(&p.s[1], NULL, 0), 1);
+	skt_kqueue_close(kq);
+	pair_close(&p);
+	domain_end();
+}
+
 /* waits up to ms for NOTE_IF_ADV_UPD; returns the count and the first arrival time */
 static int wait_adv(int kq, int ms, uint64_t *first_ns, struct side *s)
 {
@@ -1540,6 +1728,8 @@ int main(void)
 	run("event ring of 32 slots full at 31", t_event_ring_full);
 	run("event ring slot reclaimed at os_channel_event_free", t_event_slot_reclaim);
 	run("interface advisory enable/disable", t_advisory);
+	run("each shim guard: xnu's reason, the process lives on", t_guards);
+	run("kernel rules: ULA/low latency, event pool, no peer channel, bcast/mcast, waits sync", t_kernel_rules);
 	run("mach time and timebase", t_mach_time);
 	run("device pools: global (txrx)", t_pool_global);
 	run("device pools: global without user access (txrxcopymode)", t_pool_copy_mode);
