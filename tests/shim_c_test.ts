@@ -5,10 +5,12 @@
  */
 import { assertEquals } from "@std/assert";
 
-for (const [name, what] of [
-  ["sim_test", "the C-level sim tests pass"],
-  ["sim_kill_test", "every SPI misuse ends the process as xnu does, with xnu's text"],
-]) {
+for (
+  const [name, what] of [
+    ["sim_test", "the C-level sim tests pass"],
+    ["sim_kill_test", "every SPI misuse ends the process as xnu does, with xnu's text"],
+  ]
+) {
   const binary = new URL(`../ffi/build/${name}`, import.meta.url).pathname;
   Deno.test(`shim: ${what}`, async () => {
     const out = await new Deno.Command(binary, { stdout: "piped", stderr: "piped" }).output();
