@@ -23,6 +23,7 @@ export interface EventCounts {
 
 /** A TestRecord (so everything `runTest` returns) plus the sweep's fields. */
 export interface RunRecord extends TestRecord {
+  /** this layout's version (RUN_RECORD_SCHEMA): changes when a field changes meaning or goes away */
   schema: typeof RUN_RECORD_SCHEMA;
   /** 1-based: the Nth run of this test in the sweep */
   iteration: number;
