@@ -1,6 +1,6 @@
 /**
  * The constants and shapes shared by the parts of the netifdirect port
- * (netifdirect.ts, netif_send.ts, netif_receive.ts, netif_events.ts).
+ * (xfer.ts, transfer.ts, send.ts, receive.ts, events.ts, tally.ts).
  */
 import type { Channel } from "../../ffi/spi.ts";
 import type { IfStat } from "../../ffi/constants.ts";

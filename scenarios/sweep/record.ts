@@ -2,7 +2,7 @@
  * The record of one run of a sweep: the driver's TestRecord plus what a sweep
  * adds (iteration, start time, options) and what reports want precomputed
  * (totals, event counts by kind, expiry delays, packets per second). This is
- * the JSON Lines schema documented in the README ("Sweeps and reports").
+ * the JSON Lines schema documented in docs/reports.md.
  */
 import type { TestRecord } from "../mptest/parent.ts";
 
