@@ -15,7 +15,7 @@
 import denoJson from "../deno.json" with { type: "json" };
 import { DEBUG_ENV } from "../scenarios/machine/env.ts";
 import { argument, command, constant, option } from "@optique/core/primitives";
-import { object, or } from "@optique/core/constructs";
+import { merge, object, or } from "@optique/core/constructs";
 import { multiple, optional, withDefault } from "@optique/core/modifiers";
 import type { InferValue } from "@optique/core/parser";
 import { message, text } from "@optique/core/message";
@@ -82,6 +82,17 @@ const simKnobsOption = multiple(
   option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true }),
 );
 
+/** What every kind of run takes: backend and workload (run, sweep and child). */
+const workloadOptions = object({
+  backend: backendOption,
+  packets: packetsOption,
+  batch: batchOption,
+  paceUs: paceOption,
+  verbose: verboseOption,
+});
+/** What the parent of a run takes besides: the timeout and the sim's test knobs (run, sweep). */
+const parentOptions = object({ timeout: timeoutOption, knobs: simKnobsOption });
+
 const parser = or(
   command(
     "list",
@@ -90,71 +101,65 @@ const parser = or(
   ),
   command(
     "run",
-    object({
-      cmd: constant("run" as const),
-      // no names is refused by resolveTests, with a sentence instead of optique's
-      tests: multiple(argument(string({ metavar: "NAME" }), {
-        description: message`a test to run (skt list names them); one or more`,
-      })),
-      backend: backendOption,
-      packets: packetsOption,
-      batch: batchOption,
-      timeout: timeoutOption,
-      paceUs: paceOption,
-      verbose: verboseOption,
-      knobs: simKnobsOption,
-      timebase: optional(
-        option("--sim-timebase", string({ metavar: "NUMER/DENOM" }), {
-          description: [{
-            type: "text",
-            text: "sim only: the mach timebase, 125/3 (Apple silicon) or 1/1 (Intel) " +
-              "(default: 125/3)",
-          }],
-        }),
-      ),
-    }),
+    merge(
+      object({
+        cmd: constant("run" as const),
+        // no names is refused by resolveTests, with a sentence instead of optique's
+        tests: multiple(argument(string({ metavar: "NAME" }), {
+          description: message`a test to run (skt list names them); one or more`,
+        })),
+        timebase: optional(
+          option("--sim-timebase", string({ metavar: "NUMER/DENOM" }), {
+            description: [{
+              type: "text",
+              text: "sim only: the mach timebase, 125/3 (Apple silicon) or 1/1 (Intel) " +
+                "(default: 125/3)",
+            }],
+          }),
+        ),
+      }),
+      workloadOptions,
+      parentOptions,
+    ),
     { description: [{ type: "text", text: "Run one or more tests by name" }] },
   ),
   command(
     "sweep",
-    object({
-      cmd: constant("sweep" as const),
-      filters: multiple(
-        option("--filter", string({ metavar: "GLOB" }), {
-          description: [{
-            type: "text",
-            text: "tests whose whole name matches (*, ?, [a-z], [!x]); repeatable " +
-              "(default: every test)",
-          }],
+    merge(
+      object({
+        cmd: constant("sweep" as const),
+        filters: multiple(
+          option("--filter", string({ metavar: "GLOB" }), {
+            description: [{
+              type: "text",
+              text: "tests whose whole name matches (*, ?, [a-z], [!x]); repeatable " +
+                "(default: every test)",
+            }],
+          }),
+        ),
+        repeat: withDefault(
+          option("--repeat", integer({ min: 1, max: 100_000, metavar: "N" }), {
+            description: [{ type: "text", text: "runs of each test" }],
+          }),
+          1,
+          shown(1),
+        ),
+        failFast: option("--fail-fast", {
+          description: [{ type: "text", text: "stop after the first failed run" }],
         }),
-      ),
-      repeat: withDefault(
-        option("--repeat", integer({ min: 1, max: 100_000, metavar: "N" }), {
-          description: [{ type: "text", text: "runs of each test" }],
+        json: optional(option("--json", string({ metavar: "FILE|-" }), {
+          description: [{ type: "text", text: "JSON Lines, one record per run (- for stdout)" }],
+        })),
+        junit: optional(option("--junit", string({ metavar: "FILE" }), {
+          description: [{ type: "text", text: "JUnit XML, one testcase per run" }],
+        })),
+        tap: option("--tap", {
+          description: [{ type: "text", text: "print KTAP on stdout" }],
         }),
-        1,
-        shown(1),
-      ),
-      backend: backendOption,
-      packets: packetsOption,
-      batch: batchOption,
-      timeout: timeoutOption,
-      paceUs: paceOption,
-      verbose: verboseOption,
-      failFast: option("--fail-fast", {
-        description: [{ type: "text", text: "stop after the first failed run" }],
       }),
-      json: optional(option("--json", string({ metavar: "FILE|-" }), {
-        description: [{ type: "text", text: "JSON Lines, one record per run (- for stdout)" }],
-      })),
-      junit: optional(option("--junit", string({ metavar: "FILE" }), {
-        description: [{ type: "text", text: "JUnit XML, one testcase per run" }],
-      })),
-      tap: option("--tap", {
-        description: [{ type: "text", text: "print KTAP on stdout" }],
-      }),
-      knobs: simKnobsOption,
-    }),
+      workloadOptions,
+      parentOptions,
+    ),
     {
       description: [{
         type: "text",
@@ -174,16 +179,14 @@ const parser = or(
   ),
   command(
     "child",
-    object({
-      cmd: constant("child" as const),
-      test: argument(string({ metavar: "NAME" })),
-      index: argument(integer({ min: 0, max: 1, metavar: "INDEX" })),
-      backend: backendOption,
-      packets: packetsOption,
-      batch: batchOption,
-      paceUs: paceOption,
-      verbose: verboseOption,
-    }),
+    merge(
+      object({
+        cmd: constant("child" as const),
+        test: argument(string({ metavar: "NAME" })),
+        index: argument(integer({ min: 0, max: 1, metavar: "INDEX" })),
+      }),
+      workloadOptions,
+    ),
     { hidden: true },
   ),
 );

@@ -3,6 +3,9 @@
  * from driver records field by field, JSON Lines / JUnit XML / KTAP parsed
  * back, the summary table, the progress line, test selection, and the sweep
  * loop (order, --fail-fast, abort, logs) over a stand-in runner.
+ *
+ * Over 300 lines: every report format is checked against the same records
+ * built at the top; split, each file would rebuild them.
  */
 import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
 import type { ChildReport, TestRecord } from "../scenarios/mptest/parent.ts";
