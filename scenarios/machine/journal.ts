@@ -24,7 +24,7 @@ export type JournalTarget = Pick<
   | "ifnetDestroy"
 >;
 
-/** The sysctl whose being left at 1 is a security hole (see the README's macOS section). */
+/** The sysctl whose being left at 1 is a security hole (see docs/macos.md). */
 export const NXCTL_CHECK_SYSCTL = "kern.skywalk.disable_nxctl_check";
 
 export type JournalEntry =
