@@ -6,7 +6,7 @@
  */
 import { assertEquals } from "@std/assert";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
 const SOURCE_DIRS = ["cli", "scenarios", "ffi"];
 
 /** Layers from the top; a module may import its own layer or any below it. */
