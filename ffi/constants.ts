@@ -5,6 +5,10 @@ export type Ring = typeof Ring[keyof typeof Ring];
 
 export const SyncMode = { tx: 0, rx: 1 } as const;
 
+/**
+ * CHANNEL_ATTR_* keys. txSlots/rxSlots read back the nexus provider's parameters
+ * (os_channel_info2attr), not the channel's ring sizes: 2 for feth's netif.
+ */
 export const ChannelAttr = {
   txSlots: 2,
   rxSlots: 3,
@@ -92,6 +96,10 @@ export const IfStat = {
   rxFromTxPool: 13,
   /** a device pool was exhausted */
   dropDevNoMem: 14,
+  /** NETIF_STATS_DROP: feth left the chain unconsumed (no peer, or no channel on it) */
+  dropUnconsumed: 15,
+  /** NETIF_STATS_DROP_NO_RX_CB: broadcast/multicast destination on a low-latency peer */
+  dropNoRxCb: 16,
   /** how many counters there are (not a counter) */
-  count: 15,
+  count: 17,
 } as const;
