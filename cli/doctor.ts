@@ -12,7 +12,8 @@ import {
   kernelBuildType,
   skipReason,
 } from "../scenarios/machine/gate.ts";
-import { type LockHolder, processIsAlive, readLock } from "../scenarios/machine/machine_lock.ts";
+import { type LockHolder, readLock } from "../scenarios/machine/machine_lock.ts";
+import { pidIsAlive } from "../scenarios/machine/os.ts";
 import { NXCTL_CHECK_SYSCTL, parseJournal } from "../scenarios/machine/journal.ts";
 import { TESTS } from "../scenarios/netifdirect/table.ts";
 import { builtShimPath, loadShim } from "../ffi/loader.ts";
@@ -279,7 +280,7 @@ export function gatherFacts(): DoctorFacts {
     nxctlCheckDisabled: nxctl !== null && /^\d+$/.test(nxctl) ? Number(nxctl) : null,
     lock: lockRead === null || lockRead === "unreadable"
       ? lockRead
-      : { holder: lockRead, alive: processIsAlive(lockRead.pid) },
+      : { holder: lockRead, alive: pidIsAlive(lockRead.pid) },
     journal: darwin || Deno.env.get(STATE_DIR_ENV) ? readJournal() : null,
   };
 }

@@ -1,5 +1,5 @@
 /** A channel and its rings, slots, packets and buflets: the per-packet SPI, disposable. */
-import type { Shim } from "./shim.ts";
+import type { ChannelPointer, ShimCore } from "./status.ts";
 import type { ShimSymbols } from "./symbols.ts";
 import { INTERFACE_ADVISORY_SIZE, PACKET_ID_SIZE, type Ring } from "./constants.ts";
 
@@ -36,11 +36,11 @@ export class SlotProp {
 
 /** An open channel (os_channel_create_extended) with its first TX and RX rings. */
 export class Channel implements Disposable {
-  #ptr: Deno.PointerValue;
+  #ptr: ChannelPointer | null;
   readonly #s: ShimSymbols;
   readonly #eventOut = new Uint32Array(3);
 
-  constructor(readonly shim: Shim, ptr: Deno.PointerValue, readonly attrs: BigInt64Array) {
+  constructor(readonly shim: ShimCore, ptr: ChannelPointer, readonly attrs: BigInt64Array) {
     this.#ptr = ptr;
     this.#s = shim.symbols;
   }
