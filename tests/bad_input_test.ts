@@ -126,10 +126,10 @@ const CASES: Case[] = [
     stderr: /^skt: `--batch`: Expected a value greater than or equal to 1, but got "0"\.$/,
   },
   {
-    name: "--batch above the TX ring size",
-    args: ["run", T, "--batch", "513"],
+    name: "--batch above what the TX ring holds",
+    args: ["run", T, "--batch", "512"],
     code: USAGE,
-    stderr: /^skt: `--batch`: Expected a value less than or equal to 512, but got "513"\.$/,
+    stderr: /^skt: `--batch`: Expected a value less than or equal to 511, but got "512"\.$/,
   },
   {
     name: "--timeout 0",
