@@ -23,6 +23,7 @@ static int n_pass, n_fail;
 static char dom[256];
 static uint8_t uuid0[16], uuid1[16];
 static nexus_port_t port0, port1;
+static nexus_controller_t ctl;   /* its flows live as long as it does */
 
 static const uint8_t IP_A[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a };
 static const uint8_t IP_B[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b };
@@ -371,12 +372,12 @@ static int setup(void)
 	    plat_feth_set_peer("feth0", "feth1") < 0 ||
 	    plat_ifnet_get_netif_nexus("feth0", uuid0) < 0 || plat_ifnet_get_netif_nexus("feth1", uuid1) < 0)
 		return -1;
-	nexus_controller_t ctl = os_nexus_controller_create();
+	ctl = os_nexus_controller_create();
 	port0 = port1 = NEXUS_PORT_ANY;
 	if (ctl == NULL || skt_spi_flow_add(ctl, uuid0, NXFLOWREQF_IPV6_ULA, IP_A, IP_B, &port0) != 0 ||
 	    skt_spi_flow_add(ctl, uuid1, NXFLOWREQF_IPV6_ULA, IP_B, IP_A, &port1) != 0)
 		return -1;
-	return 0;   /* the controller (and its flows) lives as long as this process */
+	return 0;
 }
 
 int main(void)
@@ -391,6 +392,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(++n, &cases[i]);
 	t_upp_tx_prop(++n);
+	os_nexus_controller_destroy(ctl);
 	plat_env_destroy(dom);
 	printf("%d passed, %d failed\n", n_pass, n_fail);
 	return n_fail ? 1 : 0;
