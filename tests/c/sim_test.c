@@ -3,6 +3,8 @@
  * (skt_shim.h), plus the cross-process lock (sim/lock.c, linked in directly:
  * its symbols are hidden in the library). No framework: prints "ok N - name" / "not ok N - name"
  * and a final "N passed, N failed" line; exits 1 on any failure.
+ * One file past the usual size on purpose: one binary whose tests share the fixtures and the
+ * pair P that the data-path tests set up, use and tear down in order.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1314,6 +1316,7 @@ static void t_kernel_rules(void)
 	CHECK_OK(skt_ifnet_create("feth8"));
 	CHECK_OK(skt_ifnet_get_netif_nexus("feth8", uuid));
 	CHECK_EQ(skt_nexus_flow_add(ctl, uuid, NXFLOWREQF_IPV6_ULA, IP_A, IP_B), -ENOTSUP);
+	CHECK(strstr(last_error(), "not low latency") != NULL, "message: %s", last_error());
 	CHECK_EQ(skt_nexus_flow_add(ctl, uuid, NXFLOWREQF_IPV6_ULA | NXFLOWREQF_LISTENER, NULL, NULL), -ENOTSUP);
 	CHECK_OK(skt_sysctlbyname("kern.skywalk.netif.sk_ll_prefix", NULL, NULL, "feth8", 5));
 	CHECK_OK(skt_ifnet_create("feth9"));
