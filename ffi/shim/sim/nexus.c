@@ -78,6 +78,9 @@ static struct sim_flow *free_flow(void)
 	return NULL;
 }
 
+/* why the calling thread's last flow add failed, as the darwin backend says it */
+static _Thread_local const char *explain;
+
 /* an existing flow with the same local:remote pair (flow_ipv6_ula_match), cfglock held */
 static struct sim_flow *same_flow(int ifidx, const uint8_t *saddr6, const uint8_t *daddr6)
 {
@@ -181,9 +184,6 @@ out:
 	sim_unlock(&h->cfglock);
 	return err;
 }
-
-/* why the calling thread's last flow add failed, as the darwin backend says it */
-static _Thread_local const char *explain;
 
 const char *skt_spi_flow_add_explain(void)
 {
