@@ -1477,7 +1477,7 @@ static void t_advisory(void)
 	skt_kqueue_close(kq0);
 	skt_kqueue_close(kq1);
 	pair_close(&p);
-	/* interval 0: no advisory capability */
+	/* interval 0: the timer never reports */
 	CHECK_OK(pair_open(&p, "feth2", "feth3", 0));
 	/* interval 0: the advisory region is still there (a native netif always
 	 * has one), the timer just never reports: zeros */
