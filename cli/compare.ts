@@ -16,7 +16,8 @@ import {
   compareTotalsLine,
 } from "../scenarios/sweep/reports/compare_report.ts";
 import { toHtml } from "../scenarios/sweep/reports/html.ts";
-import { openReport, whyUnwritable, writeAll } from "./files.ts";
+import { openReport, whyUnwritable } from "./files.ts";
+import { writeAllSync as writeAll } from "../scenarios/machine/os.ts";
 import { printError } from "./log.ts";
 
 export interface CompareArgs {

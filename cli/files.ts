@@ -1,14 +1,6 @@
 /** Report files of the CLI: opened before anything runs, written whole, errors in a few words. */
 import { UsageError } from "../ffi/errors.ts";
 
-const encoder = new TextEncoder();
-
-export function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
-  let off = 0;
-  while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
-}
-
 export function exists(path: string): boolean {
   try {
     Deno.lstatSync(path);

@@ -3,6 +3,8 @@
  * (JSON Lines, JUnit XML, KTAP) where asked, a summary table, and always, as
  * the last line on stdout, "N passed, N failed, N skipped".
  */
+import { writeAllSync } from "../scenarios/machine/os.ts";
+import { onStopSignals } from "../scenarios/mptest/signals.ts";
 import { resolve } from "node:path";
 import { runLabel, type RunRecord, totalsLine } from "../scenarios/sweep/record.ts";
 import { runSweep, selectTests, type SweepOutcome } from "../scenarios/sweep/sweep.ts";
@@ -18,7 +20,7 @@ import { toJUnitXml } from "../scenarios/sweep/reports/junit.ts";
 import { toKtap } from "../scenarios/sweep/reports/ktap.ts";
 import { summaryTable } from "../scenarios/sweep/reports/table.ts";
 import { Progress } from "../scenarios/sweep/reports/progress.ts";
-import { exists, openReport, whyUnwritable, writeAll } from "./files.ts";
+import { exists, openReport, whyUnwritable } from "./files.ts";
 
 export interface SweepArgs extends RunFlags {
   filters: readonly string[];
@@ -40,16 +42,11 @@ function watchStopSignals(
   controller: AbortController,
 ): { signal: () => Deno.Signal | null; stop(): void } {
   let caught: Deno.Signal | null = null;
-  if (Deno.build.os === "windows") return { signal: () => caught, stop: () => {} };
-  const removers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
-    const handler = () => {
-      caught ??= sig;
-      controller.abort(sig);
-    };
-    Deno.addSignalListener(sig, handler);
-    return () => Deno.removeSignalListener(sig, handler);
+  const stop = onStopSignals((sig) => {
+    caught ??= sig;
+    controller.abort(sig);
   });
-  return { signal: () => caught, stop: () => removers.forEach((r) => r()) };
+  return { signal: () => caught, stop };
 }
 
 function stopNote(
@@ -96,7 +93,7 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
     total: planned,
     tty,
     color: tty && !Deno.noColor,
-    write: (text) => writeAll(Deno.stderr, text),
+    write: (text) => writeAllSync(Deno.stderr, text),
     columns: () => {
       try {
         return Deno.consoleSize().columns;
@@ -124,8 +121,8 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
           if (record.log && !args.verbose) {
             progress.print([`--- log of ${runLabel(record)} ---`, ...record.log, "---"]);
           }
-          if (jsonFile) writeAll(jsonFile, jsonLine(record));
-          if (jsonToStdout) progress.around(() => writeAll(Deno.stdout, jsonLine(record)));
+          if (jsonFile) writeAllSync(jsonFile, jsonLine(record));
+          if (jsonToStdout) progress.around(() => writeAllSync(Deno.stdout, jsonLine(record)));
         },
         onLog: args.verbose ? (line) => progress.print([line]) : undefined,
       },
@@ -153,17 +150,17 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
     : stopNote(outcome, records.length, planned, signals.signal());
   const table = records.length ? summaryTable(records) : [];
   if (args.tap) {
-    writeAll(Deno.stdout, toKtap(records, [...table, ...note]));
+    writeAllSync(Deno.stdout, toKtap(records, [...table, ...note]));
   } else {
     const lines = [...table, ...note].map((l) => l + "\n").join("");
     // with --json -, stdout is for the records (and the last line) only
-    writeAll(jsonToStdout ? Deno.stderr : Deno.stdout, lines);
+    writeAllSync(jsonToStdout ? Deno.stderr : Deno.stdout, lines);
   }
   // the comparison with the baseline, or the plain HTML report: of complete sweeps only
   let compared: number = ExitCode.pass;
   if (!broke && records.length === planned && (baseline || args.html)) {
     const side = (text: string) =>
-      writeAll(jsonToStdout || args.tap ? Deno.stderr : Deno.stdout, text);
+      writeAllSync(jsonToStdout || args.tap ? Deno.stderr : Deno.stdout, text);
     try {
       if (baseline) {
         compared = await reportComparison(
@@ -180,7 +177,7 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
       broke = e;
     }
   }
-  writeAll(Deno.stdout, totalsLine(records) + "\n");
+  writeAllSync(Deno.stdout, totalsLine(records) + "\n");
 
   if (broke) {
     if (!(broke instanceof SktError)) throw broke;

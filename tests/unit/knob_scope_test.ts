@@ -1,7 +1,7 @@
 /** --sim-knob TEST:NAME=VALUE: a knob for one test's runs only, refused for an unknown test. */
 import { assertEquals, assertThrows } from "@std/assert";
-import { parseKnobSpecs } from "../cli/run.ts";
-import { UsageError } from "../ffi/errors.ts";
+import { parseKnobSpecs } from "../../cli/run.ts";
+import { UsageError } from "../../ffi/errors.ts";
 
 Deno.test("--sim-knob with a test sets the knob for that test only", () => {
   const specs = parseKnobSpecs([

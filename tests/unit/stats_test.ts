@@ -11,7 +11,7 @@ import {
   normalUpper,
   ratioEstimate,
   smallestP,
-} from "../scenarios/sweep/stats.ts";
+} from "../../scenarios/sweep/stats.ts";
 
 Deno.test("midranks give ties the mean of the ranks they span", () => {
   assertEquals(midranks([3, 1, 3, 2, 3]), [4, 1, 4, 2, 4]);
