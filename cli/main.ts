@@ -23,7 +23,7 @@ import { merge, object, or } from "@optique/core/constructs";
 import { multiple, optional, withDefault } from "@optique/core/modifiers";
 import type { InferValue } from "@optique/core/parser";
 import { message, text } from "@optique/core/message";
-import { choice, float, integer, string } from "@optique/core/valueparser";
+import { choice, integer, string } from "@optique/core/valueparser";
 import { run } from "@optique/run";
 import { ExitCode, SktError, UsageError } from "../ffi/errors.ts";
 import { BACKENDS } from "../scenarios/machine/backend.ts";
@@ -35,7 +35,14 @@ import { childCommand } from "./child.ts";
 import { sweepCommand } from "./sweep.ts";
 import { doctorCommand } from "./doctor.ts";
 import { compareCommand, reportCommand } from "./compare.ts";
-import { DEFAULT_COMPARE } from "../scenarios/sweep/compare.ts";
+import {
+  alphaOption,
+  compareParser,
+  htmlOption,
+  pcapOption,
+  reportParser,
+  thresholdOption,
+} from "./report_options.ts";
 import { MAX_PACKETS, RING_TX_SLOTS } from "./limits.ts";
 
 /** `skt --version` prints this. */
@@ -87,28 +94,6 @@ const timeoutOption = withDefault(
 const simKnobsOption = multiple(
   option("--sim-knob", string({ metavar: "[TEST:]NAME=VALUE" }), { hidden: true }),
 );
-const pcapOption = optional(option("--pcap", string({ metavar: "DIR" }), {
-  description: [{ type: "text", text: "write each interface's frames as pcapng into DIR" }],
-}));
-const htmlOption = optional(option("--html", string({ metavar: "FILE" }), {
-  description: [{ type: "text", text: "a self-contained HTML report with plots" }],
-}));
-const alphaOption = withDefault(
-  option("--alpha", float({ min: 1e-9, max: 0.5, metavar: "P" }), {
-    description: [{ type: "text", text: "significance level over all metrics (Holm; 0.05)" }],
-  }),
-  DEFAULT_COMPARE.alpha,
-);
-const thresholdOption = withDefault(
-  option("--threshold", float({ min: 0, max: 100, metavar: "R" }), {
-    description: [{
-      type: "text",
-      text: "relative change a significant change must pass to count (0.25 = 25%)",
-    }],
-  }),
-  DEFAULT_COMPARE.threshold,
-);
-
 /** What every kind of run takes: backend and workload (run, sweep and child). */
 const workloadOptions = object({
   backend: backendOption,
@@ -183,7 +168,6 @@ const parser = or(
         tap: option("--tap", {
           description: [{ type: "text", text: "print KTAP on stdout" }],
         }),
-        pcap: pcapOption,
         html: htmlOption,
         baseline: optional(option("--baseline", string({ metavar: "OLD.jsonl" }), {
           description: message`compare the runs with an earlier sweep's JSON Lines`,
@@ -201,40 +185,8 @@ const parser = or(
       }],
     },
   ),
-  command(
-    "compare",
-    object({
-      cmd: constant("compare" as const),
-      baseline: argument(string({ metavar: "OLD.jsonl" })),
-      current: argument(string({ metavar: "NEW.jsonl" })),
-      json: optional(option("--json", string({ metavar: "FILE|-" }), {
-        description: [{ type: "text", text: "the comparison as JSON (- for stdout)" }],
-      })),
-      junit: optional(option("--junit", string({ metavar: "FILE" }), {
-        description: [{ type: "text", text: "JUnit XML, a failing testcase per regressed test" }],
-      })),
-      html: htmlOption,
-      alpha: alphaOption,
-      threshold: thresholdOption,
-    }),
-    {
-      description: [{
-        type: "text",
-        text: "Compare two sweeps' JSON Lines: exit 1 when a test regressed",
-      }],
-    },
-  ),
-  command(
-    "report",
-    object({
-      cmd: constant("report" as const),
-      runs: argument(string({ metavar: "RUNS.jsonl" })),
-      html: option("--html", string({ metavar: "FILE" }), {
-        description: [{ type: "text", text: "where the HTML report goes" }],
-      }),
-    }),
-    { description: [{ type: "text", text: "An HTML report of a sweep's JSON Lines" }] },
-  ),
+  compareParser,
+  reportParser,
   command(
     "doctor",
     object({ cmd: constant("doctor" as const) }),
