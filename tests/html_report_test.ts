@@ -15,7 +15,8 @@ const noChromium = chromiumPath() === null;
 
 Deno.test({
   name:
-    "HTML report of a comparison: loads clean in Chromium, every plot drawn, the regression marked",
+    "HTML report of a comparison: loads clean in Chromium, every plot drawn, the regression marked" +
+    (noChromium ? " (skipped: no chromium here; .ci/run installs it)" : ""),
   ignore: noChromium,
   async fn() {
     const baseline = fakeSweep(8, 0), current = fakeSweep(8, 1, "netifdirecttxrxsp");
@@ -45,7 +46,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "HTML report of a sweep alone: one side, no regression marks",
+  name: "HTML report of a sweep alone: one side, no regression marks" +
+    (noChromium ? " (skipped: no chromium here; .ci/run installs it)" : ""),
   ignore: noChromium,
   async fn() {
     const html = await toHtml({ title: "skt sweep test", current: fakeSweep(3, 0) });

@@ -88,7 +88,8 @@ const noTshark = tsharkPath() === null;
 
 Deno.test({
   name:
-    "run --pcap: two pcapng files, every frame Ethernet/IPv6/UDP with its ports, every checksum Good",
+    "run --pcap: two pcapng files, every frame Ethernet/IPv6/UDP with its ports, every checksum Good" +
+    (noTshark ? " (skipped: no tshark here; .ci/run installs it)" : ""),
   ignore: noTshark,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "skt-pcap-" });
@@ -119,7 +120,8 @@ Deno.test({
 
 Deno.test({
   name:
-    "sweep --pcap: frames per direction equal the sim's counters; the corrupted frame is the one tshark flags",
+    "sweep --pcap: frames per direction equal the sim's counters; the corrupted frame is the one tshark flags" +
+    (noTshark ? " (skipped: no tshark here; .ci/run installs it)" : ""),
   ignore: noTshark,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "skt-pcap-" });

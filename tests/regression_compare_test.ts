@@ -24,6 +24,7 @@ import { chromiumPath } from "./browser.ts";
 import { checkInChromium } from "./report_page.ts";
 import { findAll, parseXml } from "./report_parsers.ts";
 
+const noChromium = chromiumPath() === null;
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const ROUNDS = 8;
 const PACKETS = "10000";
@@ -47,8 +48,9 @@ async function round(file: string, extra: string[]): Promise<RunRecord[]> {
 
 Deno.test({
   name:
-    "compare: a sweep with one test at half throughput flags exactly that test, and the report shows it",
-  ignore: chromiumPath() === null,
+    "compare: a sweep with one test at half throughput flags exactly that test, and the report shows it" +
+    (noChromium ? " (skipped: no chromium here; .ci/run installs it)" : ""),
+  ignore: noChromium,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "skt-regress-" });
     try {
