@@ -84,13 +84,14 @@ export async function reportComparison(
 }
 
 export async function compareCommand(args: CompareArgs): Promise<number> {
+  // inputs first: an unreadable one then leaves no empty report file behind
+  const baseline = readRecords(args.baseline, "the baseline");
+  const current = readRecords(args.current, "the new runs");
   checkOutputs([
     { flag: "--json", path: args.json },
     { flag: "--junit", path: args.junit },
     { flag: "--html", path: args.html },
   ]);
-  const baseline = readRecords(args.baseline, "the baseline");
-  const current = readRecords(args.current, "the new runs");
   const toStdout = args.json === "-";
   return await reportComparison(
     baseline,
@@ -112,8 +113,8 @@ export interface ReportArgs {
 }
 
 export async function reportCommand(args: ReportArgs): Promise<number> {
-  checkOutputs([{ flag: "--html", path: args.html }]);
   const current = readRecords(args.runs, "the runs");
+  checkOutputs([{ flag: "--html", path: args.html }]);
   write("--html", args.html, await toHtml({ title: `skt: ${args.runs}`, current }));
   return ExitCode.pass;
 }
