@@ -63,7 +63,7 @@ export function newCapture(
 }
 
 function writeFile(dir: string, prefix: string, ifname: string, frames: WireFrame[]): string {
-  const file = `${dir}/${prefix}-${ifname}.pcapng`;
+  const file = `${dir.replace(/(.)\/+$/, "$1")}/${prefix}-${ifname}.pcapng`;
   try {
     Deno.mkdirSync(dir, { recursive: true });
     Deno.writeFileSync(file, toPcapng(ifname, frames));
