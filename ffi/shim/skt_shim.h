@@ -78,7 +78,10 @@ SKT_EXPORT int32_t skt_ifnet_get_stats(const char *ifname, uint64_t *out, uint32
 #define SKT_STAT_DEV_RX_FRAMES     12 /* frames its device received from the peer */
 #define SKT_STAT_RX_FROM_TX_POOL   13 /* of those, frames held in a pool that also serves TX */
 #define SKT_STAT_DROP_DEV_NOMEM    14 /* a device pool was exhausted */
-#define SKT_STAT_COUNT             15
+/* the receiving side (appended): frames in a channel's RX ring that it never read, counted on
+ * its interface when the channel closes (frames in flight when the receiver stopped) */
+#define SKT_STAT_RX_LEFT_AT_CLOSE  15
+#define SKT_STAT_COUNT             16
 
 /* --- nexus --- */
 SKT_EXPORT int32_t skt_nexus_controller_create(uint64_t *out /* skt_nxctl* */);
@@ -122,6 +125,8 @@ SKT_EXPORT int32_t skt_packet_get_data_length(skt_channel *ch, uint32_t pkt);
 SKT_EXPORT int32_t skt_packet_set_packetid(skt_channel *ch, uint32_t pkt, const uint8_t *id16);
 SKT_EXPORT int32_t skt_packet_get_packetid(skt_channel *ch, uint32_t pkt, uint8_t *id16);
 SKT_EXPORT int32_t skt_packet_set_expire_time(skt_channel *ch, uint32_t pkt, uint64_t ts);
+/* 0 and *ts, or -ENOENT when the packet carries no expire time */
+SKT_EXPORT int32_t skt_packet_get_expire_time(skt_channel *ch, uint32_t pkt, uint64_t *ts);
 SKT_EXPORT int32_t skt_packet_set_expiry_action(skt_channel *ch, uint32_t pkt, uint32_t action);
 SKT_EXPORT int32_t skt_packet_finalize(skt_channel *ch, uint32_t pkt);
 

@@ -21,7 +21,7 @@
 #include "../skt_spi.h"
 
 #define SIM_MAGIC        0x31304d4953544b53ull /* "SKTSIM01" */
-#define SIM_VERSION      3u  /* 3: sim_lock_t is one 64-bit word */
+#define SIM_VERSION      4u  /* 4: one more interface counter (SKT_STAT_RX_LEFT_AT_CLOSE) */
 #define SIM_MAX_IF       16
 #define SIM_MAX_CHAN     8
 #define SIM_MAX_FLOWS    128
@@ -194,6 +194,7 @@ enum {
 	SC_SK_FEATURES, SC_SK_DISABLE_NXCTL_CHECK, SC_SK_LL_PREFIX,
 	SC_SIM_CORRUPT_FRAME, SC_SIM_CORRUPT_OFFSET, SC_SIM_TB_NUMER, SC_SIM_TB_DENOM,
 	SC_SIM_ADV_IGNORE_DISABLE, SC_SIM_DROP_WITHOUT_EVENT, SC_SIM_EXPIRED_WRONG_STATUS,
+	SC_SIM_LOSE_FRAME_EVERY, SC_SIM_STATUS_WRONG_PKTID,
 	SC_COUNT
 };
 #define SIM_STR_MAX 32

@@ -76,6 +76,11 @@ static void rx_release(struct rx_hold *h)
 static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t *ring_mask,
     struct rx_hold *hold)
 {
+	/* test knob: every Nth frame this interface sends vanishes here, counted nowhere
+	 * (DEV_TX_ALLOC numbers the frames: only the sending process moves it) */
+	int64_t lose = sim_sc(SC_SIM_LOSE_FRAME_EVERY);
+	if (lose > 0 && atomic_load(&ifp->stats[SKT_STAT_DEV_TX_ALLOC]) % (uint64_t)lose == 0)
+		return;
 	const uint8_t *frame = sim_pkt_data(p) + p->b.doff;
 	uint32_t len = p->len;
 	int t = -1;
@@ -152,6 +157,8 @@ static void post_status(struct sim_ifnet *ifp, int chan, struct sim_pkt *p)
 	os_channel_event_packet_transmit_status_t ev;
 	memset(&ev, 0, sizeof(ev));
 	ev.packet_id = p->pktid;
+	if (sim_sc(SC_SIM_STATUS_WRONG_PKTID))
+		ev.packet_id.pktid_sequence_number++;   /* test knob: names the next frame */
 	ev.packet_status = CHANNEL_EVENT_PKT_TRANSMIT_STATUS_ERR_RETRY_FAILED;
 	sim_event_post(ifp, chan, CHANNEL_EVENT_PACKET_TRANSMIT_STATUS, &ev, sizeof(ev));
 }
