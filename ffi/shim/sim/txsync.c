@@ -76,11 +76,6 @@ static void rx_release(struct rx_hold *h)
 static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t *ring_mask,
     struct rx_hold *hold)
 {
-	/* test knob: every Nth frame this interface sends vanishes here, counted nowhere
-	 * (DEV_TX_ALLOC numbers the frames: only the sending process moves it) */
-	int64_t lose = sim_sc(SC_SIM_LOSE_FRAME_EVERY);
-	if (lose > 0 && atomic_load(&ifp->stats[SKT_STAT_DEV_TX_ALLOC]) % (uint64_t)lose == 0)
-		return;
 	const uint8_t *frame = sim_pkt_data(p) + p->b.doff;
 	uint32_t len = p->len;
 	int t = -1;
@@ -129,6 +124,11 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t
 	q->expire = p->expire;
 	q->state = PS_RXSLOT;
 	uint64_t n = atomic_fetch_add(&ifp->stats[SKT_STAT_TX_DELIVERED], 1) + 1;
+	int64_t lose = sim_sc(SC_SIM_LOSE_FRAME_EVERY);
+	if (lose > 0 && n % (uint64_t)lose == 0) {
+		sim_pool_free(ca, q);   /* test knob: delivered, yet never reaches the ring */
+		return;
+	}
 	int64_t cf = sim_sc(SC_SIM_CORRUPT_FRAME), co = sim_sc(SC_SIM_CORRUPT_OFFSET);
 	if (cf > 0 && n == (uint64_t)cf && co >= 0 && (uint64_t)co < len)
 		dst[co] ^= 0xff;        /* test knob: a bad frame for the receiver to catch */
