@@ -82,5 +82,7 @@ export const IfStat = {
   rxFromTxPool: 13,
   /** a device pool was exhausted */
   dropDevNoMem: 14,
-  count: 15,
+  /** frames its channel left unread in the RX ring when it closed (in flight at the stop) */
+  rxLeftAtClose: 15,
+  count: 16,
 } as const;

@@ -78,7 +78,9 @@ Deno.test("strict: a frame counted nowhere fails the accounting", () => {
 });
 
 Deno.test("strict: a receiver that read less than the floor fails", () => {
-  const r1 = result(1, { strict: { problems: [], rxRingSlots: 8, peerStatsAtStop: { txDelivered: 1000 } } });
+  const r1 = result(1, {
+    strict: { problems: [], rxRingSlots: 8, peerStatsAtStop: { txDelivered: 1000 } },
+  });
   const report = evaluateStrict(input({ results: [result(0), r1] }));
   const floor = report.checks.find((c) => c.name === "received floor feth1")!;
   assertEquals(floor.ok, false);
@@ -90,7 +92,7 @@ Deno.test("strict: counters a backend lacks leave the verdict unmeasured, not pa
 });
 
 Deno.test("strict: status events must name exactly frames missing at the peer", () => {
-  const drops = stats({ dropTxRate: 2, rxLeftAtClose: 8 });
+  const drops = stats({ dropTxRate: 2, rxLeftAtClose: 10 });
   const base = {
     testId: TestId.channelEvents,
     finalStats: [drops, drops],
@@ -98,11 +100,18 @@ Deno.test("strict: status events must name exactly frames missing at the peer", 
   const receiver = (n: number) =>
     result(n, { gapRanges: [[99, 1], [199, 1]], lastReceived: 989, received: 988 });
   const sender = (n: number, ids: number[]) => ({ ...receiver(n), statusEventSeqs: ids });
-  const good = evaluateStrict(input({ ...base, results: [sender(0, [99, 199]), sender(1, [99, 199])] }));
+  const good = evaluateStrict(
+    input({ ...base, results: [sender(0, [99, 199]), sender(1, [99, 199])] }),
+  );
   assertEquals(good.verdict, "pass", strictReason(good) ?? "");
-  const wrong = evaluateStrict(input({ ...base, results: [sender(0, [100, 200]), sender(1, [99, 199])] }));
+  const wrong = evaluateStrict(
+    input({ ...base, results: [sender(0, [100, 200]), sender(1, [99, 199])] }),
+  );
   assertEquals(wrong.verdict, "fail");
-  assertMatch(strictReason(wrong)!, /status events feth0: .*2 name frames the peer received \(100, 200\)/);
+  assertMatch(
+    strictReason(wrong)!,
+    /status events feth0: .*2 name frames the peer received \(100, 200\)/,
+  );
 });
 
 Deno.test("strict: expiry needs the expire time read back on every frame", () => {

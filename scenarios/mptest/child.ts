@@ -58,6 +58,7 @@ export async function childMain(
         await faultAfterGo(fault, options.log);
       },
       log: options.log,
+      prehookSetsNothing: fault === "no-expire",
     });
     message = { ok: true, result };
   } catch (e) {

@@ -49,6 +49,8 @@ export interface XferOptions {
   /** called once the channel is open: the ready/go barrier */
   readyGo: () => Promise<void>;
   log: Log;
+  /** test-only fault (faults.ts, no-expire): the expiry prehook sets no expire time */
+  prehookSetsNothing?: boolean;
 }
 
 /** What a child reports to the parent at the end. */
@@ -85,6 +87,24 @@ export interface ChildResult {
   ifAdvSpanMs?: number;
   /** this child's interface counters at the end (IfStat names), where the backend has them */
   ifStats?: Partial<Record<IfStatName, number>>;
+  /** what the strict checks need (strict.ts); never an input to upstream's verdict */
+  strict?: StrictProbe;
+}
+
+/** What a child measures for skt's strict verdict, beside upstream's checks. */
+export interface StrictProbe {
+  /** what failed in skt's own reads (read-backs, event drain, counters) */
+  problems: string[];
+  /** frames whose expire time read back as the prehook set it (expiry test) */
+  expireTimeSet?: number;
+  /** upstream's expiry deadline in real ns (ticks x numer / denom) */
+  expiryDeadlineNs?: number;
+  /** advisories handled in the transfer loop, before any linger */
+  ifAdvInTransfer?: number;
+  /** the peer interface's counters read right after this child's loop ended */
+  peerStatsAtStop?: Partial<Record<IfStatName, number>>;
+  /** slots of this child's RX ring */
+  rxRingSlots?: number;
 }
 
 export type IfStatName = Exclude<keyof typeof IfStat, "count">;

@@ -9,12 +9,10 @@
  * "fail" when any check failed, "unmeasured" when none failed but one could
  * not be measured, else "pass".
  */
-import {
-  type ChildResult,
-  type IfStatName,
-  NETIF_IFADV_INTERVAL,
-  TestId,
-} from "../netifdirect_defs.ts";
+import type { Shim } from "../../ffi/spi.ts";
+import { FETH0_NAME, FETH1_NAME } from "../machine/addresses.ts";
+import { type ChildResult, type IfStatName, NETIF_IFADV_INTERVAL, TestId } from "./defs.ts";
+import { interfaceStats } from "./if_stats.ts";
 
 export type IfStats = Partial<Record<IfStatName, number>>;
 
@@ -108,7 +106,8 @@ function accounting(input: StrictInput, sender: number): StrictCheck {
   return {
     name,
     ok: unaccounted === 0,
-    detail: `sent ${tx.sent} = received ${rx.received} + driver rule ${rule} + expired ${expired} ` +
+    detail:
+      `sent ${tx.sent} = received ${rx.received} + driver rule ${rule} + expired ${expired} ` +
       `+ ring full/no pool ${ringPool} + in flight ${inRing + afterClose} ` +
       `(${inRing} unread in the ring, ${afterClose} after it closed)` +
       (unaccounted === 0 ? "" : `; ${unaccounted} frames unaccounted for`),
@@ -133,7 +132,8 @@ function receiveFloor(input: StrictInput, receiver: number): StrictCheck {
   return {
     name,
     ok: rx.received >= floor,
-    detail: `received ${rx.received} >= ${floor} (peer delivered ${delivered} when the loop ended, ` +
+    detail:
+      `received ${rx.received} >= ${floor} (peer delivered ${delivered} when the loop ended, ` +
       `ring of ${slots})`,
   };
 }
@@ -226,10 +226,14 @@ function expiry(input: StrictInput, sender: number): StrictCheck[] {
     problems.push(`${ids.length} events read of ${st.eventsSent} posted`);
   }
   if (wrong.length > 0) {
-    problems.push(`${wrong.length} name frames the peer received (${wrong.slice(0, 5).join(", ")})`);
+    problems.push(
+      `${wrong.length} name frames the peer received (${wrong.slice(0, 5).join(", ")})`,
+    );
   }
   if (must && (st.dropExpired === 0 || tx.txExpiredEvents === 0)) {
-    problems.push(`no expiry although the deadline (${deadlineNs} ns) is below ${MUST_EXPIRE_BELOW_NS} ns`);
+    problems.push(
+      `no expiry although the deadline (${deadlineNs} ns) is below ${MUST_EXPIRE_BELOW_NS} ns`,
+    );
   }
   const where = deadlineNs === undefined
     ? "deadline unknown"
@@ -297,6 +301,17 @@ function upstreamWouldFail(input: StrictInput): string | null {
   if (lingered.length === 0) return null;
   return `child ${lingered.join(" and child ")} saw advisories only in skt's linger ` +
     `(n_ifadv_events != 0 would fail upstream)`;
+}
+
+/** The interface of each child: child 0 runs on feth0, child 1 on feth1. */
+export const CHILD_IFNAMES: readonly string[] = [FETH0_NAME, FETH1_NAME];
+
+/**
+ * The parent's read of the pair's counters, once both children exited (so
+ * final) and before fini destroys the pair; null for an interface it cannot read.
+ */
+export function readFinalStats(shim: Shim, ifnames = CHILD_IFNAMES): (IfStats | null)[] {
+  return ifnames.map((name) => interfaceStats(shim, name) ?? null);
 }
 
 /** Every strict check of the test, and the verdict. */

@@ -113,6 +113,7 @@ export async function netifdirectXferIpv6(
   }
   return sendAndReceive(shim, port, {
     ifname,
+    peerIfname: peerName,
     srcPort: ourPort,
     dstMac: peerMac,
     dstIp: peerIp6,
@@ -124,6 +125,7 @@ export async function netifdirectXferIpv6(
     ifadvEnabled,
     paceUs: options.paceUs,
     log,
+    prehookSetsNothing: options.prehookSetsNothing,
   });
 }
 
