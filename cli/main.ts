@@ -52,6 +52,12 @@ const timeoutOption = withDefault(
   option("--timeout", integer({ min: 1, max: 86_400, metavar: "SECONDS" })),
   DEFAULT_OPTIONS.timeoutSec,
 );
+const strictOption = option("--strict", {
+  description: [{
+    type: "text",
+    text: "a failed strict check (frame accounting, what the test exercised) fails the run",
+  }],
+});
 /** test-only sysctls set in the backend before init (debug.sim.* knobs) */
 const simKnobsOption = multiple(
   option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true }),
@@ -75,6 +81,7 @@ const parser = or(
       timeout: timeoutOption,
       paceUs: paceOption,
       verbose: verboseOption,
+      strict: strictOption,
       knobs: simKnobsOption,
       timebase: optional(
         option("--sim-timebase", string({ metavar: "NUMER/DENOM" }), {
@@ -111,6 +118,7 @@ const parser = or(
       timeout: timeoutOption,
       paceUs: paceOption,
       verbose: verboseOption,
+      strict: strictOption,
       failFast: option("--fail-fast", {
         description: [{ type: "text", text: "stop after the first failed run" }],
       }),

@@ -19,6 +19,12 @@ import { skipReason } from "../machine/gate.ts";
 import { recoverLeftovers } from "../machine/recovery.ts";
 import { RunLedger } from "../machine/ledger.ts";
 import type { MpTest } from "../netifdirect/table.ts";
+import {
+  CHILD_IFNAMES,
+  evaluateStrict,
+  type IfStats,
+  readFinalStats,
+} from "../netifdirect/strict.ts";
 import type { Log } from "../log.ts";
 import { SktError } from "../../ffi/errors.ts";
 import { ChildProc } from "./children.ts";
@@ -135,6 +141,7 @@ async function runInSession(
   const ctx = { journal, log };
   const children: ChildProc[] = [];
   let failure: string | null = null;
+  let finalStats: (IfStats | null)[] = [];
   try {
     for (const [name, value] of Object.entries(options.knobs)) journal.setInt(name, value);
     test.init(ctx);
@@ -156,6 +163,8 @@ async function runInSession(
     for (const child of children) child.terminate(`the parent failed: ${failure}`, graces.killMs);
     await Promise.all(children.map((c) => c.status));
   } finally {
+    // the children are gone: the counters are final until fini destroys the pair
+    finalStats = readFinalStats(session.shim);
     const problems = runFini(test, ctx);
     if (problems.length > 0) {
       failure ??= `cleanup failed: ${problems.join("; ")}`;
@@ -175,6 +184,12 @@ async function runInSession(
     children: reports,
     drops: reports.reduce((n, r) => n + (r.result?.gaps ?? 0), 0),
     interrupted: interruption.signal,
+    strict: evaluateStrict({
+      testId: test.testId,
+      ifnames: CHILD_IFNAMES.slice(0, test.nchildren),
+      results: reports.map((r) => r.result),
+      finalStats,
+    }),
   };
 }
 

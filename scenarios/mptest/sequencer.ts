@@ -55,9 +55,10 @@ export async function sequenceAndReap(
       await stopAll(children, failure, graces);
       return failure;
     }
-    for (const child of children) {
-      if (!await child.sendGo()) log.info(`child ${child.index}: could not send go`);
-    }
+    // go to every child back to back, as upstream's loop writes them: awaiting
+    // one write before the next let a short run's child 0 finish before child 1 began
+    const sent = await Promise.all(children.map((c) => c.sendGo()));
+    sent.forEach((ok, i) => ok || log.info(`child ${i}: could not send go`));
 
     let firstFailure = false;
     const pending = new Set(children);
