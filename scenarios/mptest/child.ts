@@ -22,13 +22,19 @@ export interface ChildOptions {
   log: Log;
 }
 
-/** Writes the ready byte, then blocks until the parent's go byte arrives. */
-export async function readyGo(): Promise<void> {
+/**
+ * Writes the ready byte, then blocks until the parent's go byte arrives. The
+ * read blocks the thread, as upstream's read(2) does: an await on stdin wakes
+ * through the event loop, up to 3 ms after the peer child (measured), longer
+ * than a short run's whole transfer.
+ */
+export function readyGo(): Promise<void> {
   writeStdoutSync(new Uint8Array([READY_BYTE]));
   const buf = new Uint8Array(1);
-  const n = await Deno.stdin.read(buf);
+  const n = Deno.stdin.readSync(buf);
   // upstream asserts one byte was read and ignores its value; so do we
   if (n !== 1) throw new TestFailure("read fail: the sequencer pipe closed before the go byte");
+  return Promise.resolve();
 }
 
 /** Ends this child when its parent driver disappears (see parent_watch.ts). */
