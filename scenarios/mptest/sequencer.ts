@@ -57,9 +57,7 @@ export async function sequenceAndReap(
     }
     // go to every child back to back, as upstream's loop writes them: awaiting
     // one write before the next let a short run's child 0 finish before child 1 began
-    console.error(`DBG parent go ${(performance.timeOrigin + performance.now()).toFixed(3)}`);
     const sent = await Promise.all(children.map((c) => c.sendGo()));
-    console.error(`DBG parent sent ${(performance.timeOrigin + performance.now()).toFixed(3)}`);
     sent.forEach((ok, i) => ok || log.info(`child ${i}: could not send go`));
 
     let firstFailure = false;
