@@ -76,6 +76,7 @@ export const SIM_KNOBS = [
   "debug.sim.expired_wrong_status",
   "debug.sim.lose_frame_every",
   "debug.sim.status_wrong_pktid",
+  "debug.sim.adv_hold_ms",
 ] as const;
 
 /**

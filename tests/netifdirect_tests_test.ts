@@ -305,10 +305,10 @@ Deno.test("expiryevents fails on an expired event with a wrong status", async ()
 
 // ---------------------------------------------------------------- the CLI, all seven at once
 
-Deno.test("cli: all seven in one call print seven result lines and exit 0", async () => {
+Deno.test("cli: all seven in one call with --strict print both verdicts and exit 0", async () => {
   const main = new URL("../cli/main.ts", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--quiet", main, "run", ...ALL, "--backend", "sim"],
+    args: ["run", "--allow-all", "--quiet", main, "run", ...ALL, "--backend", "sim", "--strict"],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -317,8 +317,8 @@ Deno.test("cli: all seven in one call print seven result lines and exit 0", asyn
   assertEquals(out.code, 0, stderr);
   const lines = stdout.trim().split("\n");
   assertEquals(
-    lines.map((l) => l.split(" ").slice(0, 3).join(" ")),
-    ALL.map((n) => `${n} sim PASS`),
+    lines.map((l) => l.split(" ").slice(0, 5).join(" ")),
+    ALL.map((n) => `${n} sim PASS strict PASS`),
   );
   // fourteen children, each with upstream's two summary lines
   assertEquals(
