@@ -317,6 +317,10 @@ export function readFinalStats(shim: Shim, ifnames = CHILD_IFNAMES): (IfStats | 
 /** Every strict check of the test, and the verdict. */
 export function evaluateStrict(input: StrictInput): StrictReport {
   const children = input.results.map((_, i) => i);
+  if (children.length === 0) {
+    const checks = [{ name: "children", ok: null, detail: "no child ran" }];
+    return { verdict: "unmeasured", checks, upstreamWouldFail: null };
+  }
   const checks: StrictCheck[] = children.map((i) => accounting(input, i));
   switch (input.testId) {
     case TestId.txrx:

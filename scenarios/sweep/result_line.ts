@@ -24,7 +24,10 @@ export function resultLine(r: TestRecord): string {
   const tails: string[] = [];
   if (r.verdict === "fail") tails.push(r.reason ?? "failed");
   if (wouldFail) tails.push(r.strict!.upstreamWouldFail!);
-  if (r.strict && r.strict.verdict !== "pass") tails.push(`strict: ${strictReason(r.strict)}`);
+  // a run upstream failed leaves strict checks unmeasured: its own reason says why
+  const strictWhy = r.strict?.verdict === "fail" ||
+    (r.strict?.verdict === "unmeasured" && r.verdict === "pass");
+  if (strictWhy) tails.push(`strict: ${strictReason(r.strict!)}`);
   // a run that failed before it started children has no per-child part
   const body = children.length > 0 ? ` ${children.join(", ")}, drops ${r.drops}` : "";
   return `${head}${body}${tails.length ? `: ${tails.join("; ")}` : ""}`;
