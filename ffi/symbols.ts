@@ -122,6 +122,6 @@ export const symbols = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The ABI version this table describes; the loader refuses any other. */
-export const SHIM_ABI_VERSION = 1;
+export const SHIM_ABI_VERSION = 2;
 
 export type ShimSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];

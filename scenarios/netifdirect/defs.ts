@@ -1,6 +1,6 @@
 /**
  * The constants and shapes shared by the parts of the netifdirect port
- * (netifdirect.ts, netif_send.ts, netif_receive.ts, netif_events.ts).
+ * (xfer.ts, transfer.ts, send.ts, receive.ts, events.ts, tally.ts).
  */
 import type { Channel } from "../../ffi/spi.ts";
 import type { IfStat } from "../../ffi/constants.ts";
@@ -55,25 +55,39 @@ export interface XferOptions {
 
 /** What a child reports to the parent at the end. */
 export interface ChildResult {
+  /** the child's index: 0 sends from feth0, 1 from feth1 */
   child: number;
+  /** frames this child sent */
   sent: number;
+  /** frames this child received and verified */
   received: number;
   /** frames missing from the peer's sequence (gaps seen by this child's receiver) */
   gaps: number;
+  /** interface advisory reports handled (upstream's "ifadv events") */
   ifAdvEvents: number;
+  /** channel events handled (upstream's "chan events") */
   chanEvents: number;
+  /** transmit-status events among the channel events */
   txStatusEvents: number;
+  /** transmit-expired events among the channel events */
   txExpiredEvents: number;
-  /** average expiry notification / propagation delays in ns (upstream's conversion) */
+  /**
+   * average expiry notification delay in ns, as a decimal string (upstream's
+   * conversion); present only when expired events arrived
+   */
   expiryNotifDelayNs?: string;
+  /** average expiry propagation delay in ns, as expiryNotifDelayNs */
   expiryPropDelayNs?: string;
+  /** the transfer: ms from go to the end of this child's send/receive loop */
   durationMs: number;
   // What follows is skt's own, for checking runs against the driver's rules.
   /** packet numbers (pktid sequence) of the transmit-status events handled, in order */
   statusEventSeqs?: number[];
   /** packet numbers of the expiry events handled, and how many said dropped / not dropped */
   expiredEventSeqs?: number[];
+  /** expiry events that said the frame was dropped */
   expiredDropped?: number;
+  /** expiry events that said the frame was not dropped */
   expiredNotDropped?: number;
   /** events still in the event ring when the loop ended (taken and freed after the summary) */
   unreadEventSeqs?: number[];
@@ -103,10 +117,9 @@ export interface StrictProbe {
   ifAdvInTransfer?: number;
   /** the peer interface's counters read right after this child's loop ended */
   peerStatsAtStop?: Partial<Record<IfStatName, number>>;
-  /** slots of this child's RX ring */
-  rxRingSlots?: number;
 }
 
+/** The name of one of the sim's interface counters (ffi/constants.ts IfStat, without its count). */
 export type IfStatName = Exclude<keyof typeof IfStat, "count">;
 
 /** channel_port of skywalk_test_utils.h */
@@ -117,4 +130,35 @@ export interface ChannelPort {
   userPacketPool: boolean;
   mac: Uint8Array;
   ip6: Uint8Array;
+}
+
+// ---- skt's strict verdict (strict.ts, strict_checks.ts)
+
+export type IfStats = Partial<Record<IfStatName, number>>;
+
+export interface StrictCheck {
+  /** short and stable, e.g. "accounting feth0->feth1" */
+  name: string;
+  ok: boolean | null;
+  /** what was measured, with numbers */
+  detail: string;
+}
+
+export type StrictVerdict = "pass" | "fail" | "unmeasured";
+
+export interface StrictReport {
+  verdict: StrictVerdict;
+  checks: StrictCheck[];
+  /** set when upstream's verdict was PASS only thanks to skt's own additions (the linger) */
+  upstreamWouldFail: string | null;
+}
+
+export interface StrictInput {
+  testId: TestId;
+  /** the interface of each child, by index (feth0, feth1) */
+  ifnames: readonly string[];
+  /** each child's result, by index; null when it reported none */
+  results: readonly (ChildResult | null)[];
+  /** each child's interface counters read after both children exited; null when unreadable */
+  finalStats: readonly (IfStats | null)[];
 }

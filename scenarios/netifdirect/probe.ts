@@ -6,7 +6,6 @@
  * thrown, so nothing here can fail upstream's verdict.
  */
 import type { Channel, Shim } from "../../ffi/spi.ts";
-import { ChannelAttr } from "../../ffi/constants.ts";
 import type { StrictProbe } from "./defs.ts";
 import { drainEvents } from "./events.ts";
 import { interfaceStats } from "./if_stats.ts";
@@ -39,12 +38,11 @@ export class ProbeRecorder {
     this.probe.expiryDeadlineNs = Number(deadlineMach * numer / denom);
   }
 
-  /** Right after the transfer loop: what the peer had delivered, and the ring's size. */
+  /** Right after the transfer loop: what the peer had delivered by then. */
   atLoopEnd(peerIfname: string, ifAdvInTransfer: number | undefined): void {
     this.probe.ifAdvInTransfer = ifAdvInTransfer;
     this.probe.peerStatsAtStop = interfaceStats(this.shim, peerIfname);
     if (this.probe.peerStatsAtStop === undefined) this.#note(`no counters for ${peerIfname}`);
-    this.probe.rxRingSlots = Number(this.chan.attr(ChannelAttr.rxSlots));
   }
 
   /** After upstream's final checks: the packet numbers of the events nobody read. */

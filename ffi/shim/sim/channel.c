@@ -27,49 +27,66 @@ void os_channel_attr_destroy(channel_attr_t attr)
 	free(attr);
 }
 
-static bool settable(channel_attr_type_t t)
-{
-	switch (t) {
-	case CHANNEL_ATTR_EXCLUSIVE: case CHANNEL_ATTR_NO_AUTO_SYNC: case CHANNEL_ATTR_MONITOR:
-	case CHANNEL_ATTR_TX_LOWAT_UNIT: case CHANNEL_ATTR_TX_LOWAT_VALUE:
-	case CHANNEL_ATTR_RX_LOWAT_UNIT: case CHANNEL_ATTR_RX_LOWAT_VALUE:
-	case CHANNEL_ATTR_USER_PACKET_POOL: case CHANNEL_ATTR_NEXUS_DEFUNCT_OK: case 27 /* FILTER */:
-	case CHANNEL_ATTR_EVENT_RING: case CHANNEL_ATTR_LOW_LATENCY:
-		return true;
-	default:
-		return false;
-	}
-}
-
+/* os_channel_attr_set (os_channel.c ~1363): the (g) keys are ENOTSUP, the
+ * host-ring keys and unknown ones EINVAL; enumerated values are checked */
 int os_channel_attr_set(channel_attr_t attr, channel_attr_type_t type, uint64_t value)
 {
-	if (attr == NULL || type >= CHANNEL_ATTR_COUNT)
-		return EINVAL;
-	if (!settable(type))
+	switch (type) {
+	case 0: case 1: case 2: case 3: case 4: case 5: case 14: case 15: case 18: case 19:
+	case 20: case 21: case 22: case 23: case 25: case 29: case 30: case 32:
 		return ENOTSUP;
-	if (type == CHANNEL_ATTR_NO_AUTO_SYNC && value != 1)
+	case CHANNEL_ATTR_NO_AUTO_SYNC:
+		return value == 0 ? ENOTSUP : 0;
+	case CHANNEL_ATTR_MONITOR:               /* OFF, NO_COPY, COPY */
+	case CHANNEL_ATTR_TX_LOWAT_UNIT:         /* BYTES, SLOTS */
+	case CHANNEL_ATTR_RX_LOWAT_UNIT:
+		if (value > (type == CHANNEL_ATTR_MONITOR ? 2u : 1u))
+			return EINVAL;
+		break;
+	case CHANNEL_ATTR_EXCLUSIVE: case CHANNEL_ATTR_TX_LOWAT_VALUE: case CHANNEL_ATTR_RX_LOWAT_VALUE:
+		value = (uint32_t)value;
+		break;
+	case CHANNEL_ATTR_USER_PACKET_POOL: case CHANNEL_ATTR_NEXUS_DEFUNCT_OK: case 27 /* FILTER */:
+	case CHANNEL_ATTR_EVENT_RING: case CHANNEL_ATTR_LOW_LATENCY:
+		value = value != 0;
+		break;
+	default:
 		return EINVAL;
+	}
 	attr->v[type] = value;
 	attr->set |= 1ull << type;
 	return 0;
 }
 
+/* os_channel_attr_get (~1495): no case for the host-ring keys and FILTER */
 int os_channel_attr_get(channel_attr_t attr, channel_attr_type_t type, uint64_t *value)
 {
-	if (attr == NULL || value == NULL || type >= CHANNEL_ATTR_COUNT)
+	if (type >= CHANNEL_ATTR_COUNT || type == 16 || type == 17 || type == 27)
 		return EINVAL;
-	*value = attr->v[type];
+	*value = type == CHANNEL_ATTR_NO_AUTO_SYNC ? 1 : attr->v[type];
 	return 0;
 }
 
-/* os_channel_info2attr: what the channel really got */
+/*
+ * os_channel_info2attr: the attributes come from the nexus provider's
+ * parameters (CHD_PARAMS), not from the channel's rings. feth created with
+ * net.link.fake.llink_cnt > 0 registers a logical-link native netif provider
+ * (create_netif_llink_provider_and_instance, if_fake.c), whose TX/RX slots
+ * nx_netif_prov_params_adjust sets to NX_NETIF_MINSLOTS = 2, while the VP
+ * adapter's own rings keep the domain defaults, 512 and 1024
+ * (netif_vp_na_create, nx_netif_vp.c). A native netif always has an
+ * advisory region: nexusadv_size = sizeof(struct netif_nexus_advisory).
+ */
+#define NX_NETIF_MINSLOTS 2
+#define NETIF_NEXUS_ADVISORY_SIZE (8 + 8 + IF_INTERFACE_ADVISORY_SIZE)
 static void effective_attrs(channel_attr_t a, const struct sim_chan *sc, const struct sim_ifnet *ifp)
 {
 	uint64_t *v = a->v;
+	memset(a, 0, sizeof(*a));   /* bzero(cha): every attribute is rewritten */
 	v[CHANNEL_ATTR_TX_RINGS] = 1;
 	v[CHANNEL_ATTR_RX_RINGS] = 1;
-	v[CHANNEL_ATTR_TX_SLOTS] = SIM_TX_SLOTS;
-	v[CHANNEL_ATTR_RX_SLOTS] = SIM_RX_SLOTS;
+	v[CHANNEL_ATTR_TX_SLOTS] = ifp->llink ? NX_NETIF_MINSLOTS : SIM_TX_SLOTS;
+	v[CHANNEL_ATTR_RX_SLOTS] = ifp->llink ? NX_NETIF_MINSLOTS : SIM_RX_SLOTS;
 	v[CHANNEL_ATTR_SLOT_BUF_SIZE] = SIM_BUF_SIZE;
 	v[CHANNEL_ATTR_SLOT_META_SIZE] = sizeof(struct sim_pkt);
 	v[CHANNEL_ATTR_NO_AUTO_SYNC] = 1;
@@ -80,7 +97,7 @@ static void effective_attrs(channel_attr_t a, const struct sim_chan *sc, const s
 	v[21] = NEXUS_META_TYPE_PACKET;
 	v[22] = NEXUS_META_SUBTYPE_RAW;
 	v[CHANNEL_ATTR_USER_PACKET_POOL] = sc->upp;
-	v[25] = ifp->adv_intvl_ms ? IF_INTERFACE_ADVISORY_SIZE : 0;  /* NEXUS_ADV_SIZE */
+	v[25] = NETIF_NEXUS_ADVISORY_SIZE;  /* NEXUS_ADV_SIZE */
 	v[CHANNEL_ATTR_NEXUS_DEFUNCT_OK] = sc->defunct_ok;
 	v[CHANNEL_ATTR_EVENT_RING] = sc->evring;
 	v[CHANNEL_ATTR_MAX_FRAGS] = 1;
@@ -180,10 +197,6 @@ channel_t os_channel_create_extended(const skt_uuid_t uuid, nexus_port_t port,
 		sc->low_latency = attr && attr->v[CHANNEL_ATTR_LOW_LATENCY] ? 1 : 0;
 		memcpy(sc->laddr, f->laddr, 16);
 		memcpy(sc->raddr, f->raddr, 16);
-		if (!f->has_addr) {     /* a listener port matches no frame */
-			memset(sc->laddr, 0xff, 16);
-			memset(sc->raddr, 0xff, 16);
-		}
 		atomic_store(&sc->defunct, 0);
 		atomic_store(&sc->event_attached, 0);
 		atomic_store(&sc->adv_enabled, 0);
@@ -204,7 +217,7 @@ channel_t os_channel_create_extended(const skt_uuid_t uuid, nexus_port_t port,
 	}
 	struct sim_chan_area *ca = sim_area(idx);
 	memset(ca, 0, offsetof(struct sim_chan_area, pool));
-	ca->txh.tail = SIM_TX_SLOTS;        /* every TX slot starts free */
+	ca->txh.tail = SIM_TX_SLOTS - 1;    /* every TX slot starts free, one kept empty */
 	sim_pool_init(ca, idx);
 	ch->idx = idx;
 	ch->gen = sc->gen;

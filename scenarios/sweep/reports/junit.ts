@@ -98,11 +98,13 @@ function testcase(r: RunRecord, strict: boolean): string {
   return [open, ...body, "    </testcase>"].join("\n");
 }
 
+/** Options of {@link toJUnitXml}. */
 export interface JUnitOptions {
-  /** the <testsuites> name */
+  /** the <testsuites> name (default "skt sweep") */
   name?: string;
   /** a strict failure is a <failure> (--strict) */
   strict?: boolean;
+  /** the hostname written on each <testsuite> (default this machine's) */
   hostname?: string;
 }
 

@@ -9,8 +9,8 @@ import {
   type IfStats,
   type StrictInput,
   strictReason,
-} from "../scenarios/netifdirect/strict.ts";
-import { type ChildResult, TestId } from "../scenarios/netifdirect/defs.ts";
+} from "../../scenarios/netifdirect/strict.ts";
+import { type ChildResult, TestId } from "../../scenarios/netifdirect/defs.ts";
 
 function result(child: number, over: Partial<ChildResult> = {}): ChildResult {
   return {
@@ -30,7 +30,6 @@ function result(child: number, over: Partial<ChildResult> = {}): ChildResult {
     unreadEventSeqs: [],
     strict: {
       problems: [],
-      rxRingSlots: 1024,
       peerStatsAtStop: { txDelivered: 1000 },
     },
     ...over,
@@ -47,6 +46,8 @@ function stats(over: IfStats = {}): IfStats {
     dropExpired: 0,
     dropNoMem: 0,
     dropDevNoMem: 0,
+    dropUnconsumed: 0,
+    dropNoRxCb: 0,
     eventsSent: 0,
     eventsDropped: 0,
     ifAdvSent: 0,
@@ -78,9 +79,7 @@ Deno.test("strict: a frame counted nowhere fails the accounting", () => {
 });
 
 Deno.test("strict: a receiver that read less than the floor fails", () => {
-  const r1 = result(1, {
-    strict: { problems: [], rxRingSlots: 8, peerStatsAtStop: { txDelivered: 1000 } },
-  });
+  const r1 = result(1, { received: 900 });
   const report = evaluateStrict(input({ results: [result(0), r1] }));
   const floor = report.checks.find((c) => c.name === "received floor feth1")!;
   assertEquals(floor.ok, false);
