@@ -98,7 +98,7 @@ Deno.test("strict: frames lost without a counter fail the accounting, upstream P
   assertMatch(resultLine(record), /^netifdirecttxrx sim PASS strict FAIL .*strict: accounting/);
 });
 
-Deno.test("strict: a receiver that lost more than a ring's worth is below its floor", async () => {
+Deno.test("strict: frames lost after delivery put the receiver below its floor", async () => {
   const record = await run("netifdirecttxrx", { knobs: { "debug.sim.lose_frame_every": 5 } });
   const floors = checks(record, "received floor");
   assert(floors.some((c) => c.ok === false), floors.map((c) => c.detail).join("; "));
