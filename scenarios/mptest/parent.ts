@@ -24,7 +24,9 @@ import {
   evaluateStrict,
   type IfStats,
   readFinalStats,
+  type StrictReport,
 } from "../netifdirect/strict.ts";
+import type { ChildResult } from "../netifdirect/defs.ts";
 import type { Log } from "../log.ts";
 import { SktError } from "../../ffi/errors.ts";
 import { ChildProc } from "./children.ts";
@@ -148,7 +150,11 @@ async function runInSession(
     await Promise.all(children.map((c) => c.status));
   } finally {
     // the children are gone: the counters are final until fini destroys the pair
-    finalStats = readFinalStats(session.shim);
+    try {
+      finalStats = readFinalStats(session.shim);
+    } catch {
+      // strict only: its accounting is then unmeasured
+    }
     const problems = runFini(test, ctx);
     if (problems.length > 0) {
       failure ??= `cleanup failed: ${problems.join("; ")}`;
@@ -168,12 +174,7 @@ async function runInSession(
     children: reports,
     drops: reports.reduce((n, r) => n + (r.result?.gaps ?? 0), 0),
     interrupted: interruption.signal,
-    strict: evaluateStrict({
-      testId: test.testId,
-      ifnames: CHILD_IFNAMES.slice(0, test.nchildren),
-      results: reports.map((r) => r.result),
-      finalStats,
-    }),
+    strict: strictVerdict(test, reports.map((r) => r.result), finalStats),
   };
 }
 
@@ -204,6 +205,25 @@ function gate(
   }
   log.info(session ? "Test Result: SKIPPED" : `Test "${test.name}": skipped: ${skip}`);
   return skip;
+}
+
+/** skt's strict verdict; never throws: an evaluation that fails is "unmeasured". */
+function strictVerdict(
+  test: MpTest,
+  results: (ChildResult | null)[],
+  finalStats: (IfStats | null)[],
+): StrictReport {
+  try {
+    const ifnames = CHILD_IFNAMES.slice(0, test.nchildren);
+    return evaluateStrict({ testId: test.testId, ifnames, results, finalStats });
+  } catch (e) {
+    const detail = `the evaluation failed: ${(e as Error)?.message ?? e}`;
+    return {
+      verdict: "unmeasured",
+      checks: [{ name: "evaluation", ok: null, detail }],
+      upstreamWouldFail: null,
+    };
+  }
 }
 
 /** kern.skywalk.features, or null when it can't be read (upstream then skips everything). */
