@@ -9,7 +9,8 @@
  * a full UDP checksum verify) and the same sequence checks. Started by the TS
  * driver (scenarios/driver.ts, childCommand), it keeps the sequencer: ready
  * byte 0x00 on stdout, go byte on stdin, one JSON result line on stdout at the
- * end; logs on stderr. The sim domain comes from SKT_SIM_DOMAIN.
+ * end; logs on stderr. The sim domain comes from SKT_SIM_DOMAIN (afxdp: the run's
+ * environment file, SKT_AFXDP_ENV; build_ffi.sh links this file with each backend).
  *
  *   ref_child INDEX [--packets N] [--batch N] [--pace-us N]
  *   ref_child --self [--packets N] [--batch N]
@@ -510,7 +511,9 @@ int main(int argc, char **argv)
 	CHECK(how_many > 0 && batch > 0);
 	if (self)
 		return self_main(how_many, batch);
-	const char *domain = getenv("SKT_SIM_DOMAIN");
+	const char *domain = getenv("SKT_AFXDP_ENV");
+	if (domain == NULL)
+		domain = getenv("SKT_SIM_DOMAIN");
 	if (domain == NULL)
 		die("SKT_SIM_DOMAIN is not set: the bench's driver starts this program");
 	OK(skt_env_attach(domain));
