@@ -84,3 +84,45 @@ export const IfStat = {
   dropDevNoMem: 14,
   count: 15,
 } as const;
+
+/**
+ * The afxdp backend's counters, appended to IfStat's (SKT_STAT_XDP_* .. in
+ * skt_shim.h): the socket's XDP_STATISTICS, the veth's own counters, the XDP
+ * mode, and the UMEM offsets that prove split pools.
+ */
+export const XdpStat = {
+  /** 1 native (DRV), 2 generic (SKB) */
+  mode: 15,
+  /** bound zero copy (XDP_OPTIONS) */
+  zeroCopy: 16,
+  /** 1 when XDP_ZEROCOPY was tried first (copy mode) */
+  zeroCopyTried: 17,
+  /** the errno of that try, 0 when it was accepted */
+  zeroCopyErrno: 18,
+  rxDropped: 19,
+  rxInvalidDescs: 20,
+  txInvalidDescs: 21,
+  rxRingFull: 22,
+  rxFillRingEmptyDescs: 23,
+  txRingEmptyDescs: 24,
+  linkRxPackets: 25,
+  linkRxDropped: 26,
+  linkTxPackets: 27,
+  linkTxDropped: 28,
+  /** descriptors taken from the socket's RX ring */
+  rxFrames: 29,
+  /** addresses taken from the completion ring */
+  txCompleted: 30,
+  /** TX descriptors whose chunk lies in the RX half of a split UMEM */
+  txInRxRegion: 31,
+  txAddrMin: 32,
+  txAddrMax: 33,
+  rxAddrMin: 34,
+  rxAddrMax: 35,
+  /** frames in the RX ring and slots the user had not taken when the counters were read */
+  rxUnread: 36,
+  count: 37,
+} as const;
+
+/** SKT_STAT_XDP_MODE values. */
+export const XDP_MODE_NAMES: Record<number, string> = { 1: "DRV", 2: "SKB" };

@@ -11,7 +11,7 @@ import { SHIM_ABI_VERSION, type ShimSymbols, symbols } from "./symbols.ts";
 export const SHIM_ENV = "SKT_SHIM";
 import { ShimLoadError } from "./errors.ts";
 
-export type BackendName = "sim" | "skywalk";
+export type BackendName = "sim" | "skywalk" | "afxdp";
 
 const libExtension = Deno.build.os === "darwin" ? "dylib" : "so";
 const opened = new Map<string, ShimSymbols>();

@@ -103,7 +103,8 @@ SKT_EXPORT int32_t skt_ifnet_get_stats(const char *ifname, uint64_t *out, uint32
 #define SKT_STAT_TX_ADDR_MAX       33
 #define SKT_STAT_RX_ADDR_MIN       34
 #define SKT_STAT_RX_ADDR_MAX       35
-#define SKT_STAT_AFXDP_COUNT       36
+#define SKT_STAT_XSK_RX_UNREAD     36 /* frames in the RX ring and RX slots the user has not advanced past */
+#define SKT_STAT_AFXDP_COUNT       37
 
 /* --- nexus --- */
 SKT_EXPORT int32_t skt_nexus_controller_create(uint64_t *out /* skt_nxctl* */);

@@ -9,7 +9,9 @@ import { Shim } from "../../ffi/spi.ts";
 import { SpiError } from "../../ffi/errors.ts";
 import type { BackendName } from "../../ffi/loader.ts";
 import { SIM_DOMAIN_PREFIX, simRoot, stateDir } from "./env.ts";
-import { type JournalEntry, type JournalFile, undoEntry } from "./journal.ts";
+import { type JournalEntry, type JournalFile, type JournalTarget, undoEntry } from "./journal.ts";
+import { listNetns, netnsDelete } from "./host.ts";
+import { NETNS_NAME } from "./veth.ts";
 import { type LedgerRecord, RECORD_SUFFIX } from "./ledger.ts";
 import { isRunning, isVerifiable } from "./processes.ts";
 import { removeIfPresent, tidyStateDir } from "./state_files.ts";
@@ -31,7 +33,7 @@ export interface RestoreResult {
 export type JournalRestorer = (record: LedgerRecord, entries: JournalEntry[]) => RestoreResult;
 
 /** Reverts entries latest first, collecting failures instead of stopping at one. */
-export function undoEntries(shim: Shim, entries: readonly JournalEntry[]): RestoreResult {
+export function undoEntries(shim: JournalTarget, entries: readonly JournalEntry[]): RestoreResult {
   const problems: string[] = [];
   for (let i = entries.length - 1; i >= 0; i--) {
     try {
@@ -65,9 +67,29 @@ function restoreDirect(record: LedgerRecord, entries: JournalEntry[]): RestoreRe
   return undoEntries(Shim.load(record.backend), entries);
 }
 
+/**
+ * afxdp: network namespaces, a file and a directory, all undone without the
+ * shim (so a run is cleaned up even where the afxdp shim is no longer built).
+ */
+function restoreAfxdp(_record: LedgerRecord, entries: JournalEntry[]): RestoreResult {
+  const refuse = (): never => {
+    throw new Error("an afxdp run changes no sysctl or interface through the shim");
+  };
+  const hostOnly: JournalTarget = {
+    backend: "afxdp",
+    sysctlGetInt: refuse,
+    sysctlSetInt: refuse,
+    sysctlGetString: refuse,
+    sysctlSetString: refuse,
+    ifnetDestroy: refuse,
+  };
+  return undoEntries(hostOnly, entries);
+}
+
 const restorers = new Map<BackendName, JournalRestorer>([
   ["sim", restoreSim],
   ["skywalk", restoreDirect],
+  ["afxdp", restoreAfxdp],
 ]);
 
 /** Replaces the restorer of a backend (the plug for a backend-specific journal). */
@@ -101,6 +123,7 @@ export function recoverLeftovers(): RecoveryReport {
   for (const name of names) recoverRun(`${dir}/${name}`, report);
   if (names.length > 0) tidyStateDir(dir);
   sweepSimDomains(report);
+  sweepNetns(report);
   return report;
 }
 
@@ -256,6 +279,27 @@ function sweepSimDomains(report: RecoveryReport): void {
     }
     if (removeDomain(path, report)) {
       report.actions.push(`removed the sim domain ${path} of pid ${pid}, which is gone`);
+    }
+  }
+}
+
+/**
+ * Network namespaces of afxdp runs whose parent is gone (skt-<pid>-...): a run
+ * journals its namespaces before making them, so this only finds those of a
+ * run whose journal was lost; deleting one deletes its veth and XDP program.
+ */
+function sweepNetns(report: RecoveryReport): void {
+  if (Deno.build.os !== "linux" || Deno.uid() !== 0) return;
+  for (const name of listNetns(NETNS_NAME)) {
+    const pid = Number(NETNS_NAME.exec(name)![1]);
+    if (pid === Deno.pid || isRunning({ pid, started: null })) continue;
+    try {
+      netnsDelete(name);
+      report.actions.push(`deleted the network namespace ${name} of pid ${pid}, which is gone`);
+    } catch (e) {
+      report.problems.push(
+        `could not delete the network namespace ${name}: ${(e as Error).message}`,
+      );
     }
   }
 }

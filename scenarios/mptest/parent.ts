@@ -19,6 +19,7 @@ import { skipReason } from "../machine/gate.ts";
 import { recoverLeftovers } from "../machine/recovery.ts";
 import { RunLedger } from "../machine/ledger.ts";
 import type { MpTest } from "../netifdirect/table.ts";
+import { dropMismatch, kernelDrops } from "../netifdirect/kernel_drops.ts";
 import type { Log } from "../log.ts";
 import { SktError } from "../../ffi/errors.ts";
 import { ChildProc } from "./children.ts";
@@ -110,7 +111,8 @@ async function runInSession(
     os: Deno.build.os,
     features,
     uid: Deno.uid(),
-  });
+    xsk: options.backend === "afxdp" ? readXsk(session) : null,
+  }) ?? (options.backend === "afxdp" ? test.afxdpSkip ?? null : null);
   if (skip) {
     if (features !== null && (test.requiredFeatures & features) !== test.requiredFeatures) {
       log.info(
@@ -132,7 +134,7 @@ async function runInSession(
     backend: session.shim.backend,
     domain: session.childEnv[SIM_DOMAIN_ENV],
   });
-  const ctx = { journal, log };
+  const ctx = { journal, log, runId: ledger.record.run };
   const children: ChildProc[] = [];
   let failure: string | null = null;
   try {
@@ -164,7 +166,11 @@ async function runInSession(
   }
 
   const reports = await Promise.all(children.map((c) => reportChild(c)));
-  const { verdict, reason } = decideVerdict(failure, reports, children);
+  // afxdp: the receivers' gaps against the kernel's counters (skt's check, beside upstream's)
+  const drops = kernelDrops(reports.map((r) => r.result));
+  const mismatch = dropMismatch(drops);
+  if (mismatch) log.info(`kernel drop count: ${mismatch}`);
+  const { verdict, reason } = decideVerdict(failure ?? mismatch, reports, children);
   log.info(`Test ${test.name}: ${test.description} ${verdict === "pass" ? "PASSED" : "FAILED"}`);
   return {
     test: test.name,
@@ -174,8 +180,18 @@ async function runInSession(
     durationMs: performance.now() - started,
     children: reports,
     drops: reports.reduce((n, r) => n + (r.result?.gaps ?? 0), 0),
+    ...(drops.length > 0 ? { kernelDrops: drops } : {}),
     interrupted: interruption.signal,
   };
+}
+
+/** afxdp: 0 when socket(AF_XDP) works here, else its errno; null when it can't be asked. */
+export function readXsk(session: Pick<BackendSession, "shim">): number | null {
+  try {
+    return session.shim.sysctlGetInt("skt.afxdp.xsk_socket");
+  } catch {
+    return null;
+  }
 }
 
 /** kern.skywalk.features, or null when it can't be read (upstream then skips everything). */
@@ -188,7 +204,7 @@ function readFeatures(session: BackendSession): bigint | null {
 }
 
 /** fini, then whatever the journal still holds; returns what could not be undone. */
-function runFini(test: MpTest, ctx: { journal: Journal; log: Log }): string[] {
+function runFini(test: MpTest, ctx: { journal: Journal; log: Log; runId: string }): string[] {
   const problems: string[] = [];
   try {
     test.fini(ctx);

@@ -5,6 +5,7 @@
 import type { BackendName } from "../machine/backend.ts";
 import type { ChildResult } from "../netifdirect/defs.ts";
 import type { MpTest } from "../netifdirect/table.ts";
+import type { KernelDrops } from "../netifdirect/kernel_drops.ts";
 import type { ChildProc } from "./children.ts";
 import type { RunOptions } from "./options.ts";
 import { type ChildMessage, isChildMessage } from "./protocol.ts";
@@ -35,6 +36,8 @@ export interface TestRecord {
   children: ChildReport[];
   /** frames the receivers found missing in the peer's sequence */
   drops: number;
+  /** afxdp: each receiver's gaps against the kernel's drop counters (kernel_drops.ts) */
+  kernelDrops?: KernelDrops[];
   /** the signal that interrupted the run (SIGINT / SIGTERM), if any */
   interrupted: Deno.Signal | null;
 }

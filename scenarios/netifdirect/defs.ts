@@ -3,7 +3,7 @@
  * (netifdirect.ts, netif_send.ts, netif_receive.ts, netif_events.ts).
  */
 import type { Channel } from "../../ffi/spi.ts";
-import type { IfStat } from "../../ffi/constants.ts";
+import type { IfStat, XdpStat } from "../../ffi/constants.ts";
 import type { Log } from "../log.ts";
 
 export type { Log };
@@ -85,9 +85,12 @@ export interface ChildResult {
   ifAdvSpanMs?: number;
   /** this child's interface counters at the end (IfStat names), where the backend has them */
   ifStats?: Partial<Record<IfStatName, number>>;
+  /** afxdp: the socket's XDP_STATISTICS, the veth's counters, the XDP mode (XdpStat names) */
+  xdp?: Partial<Record<XdpStatName, number>>;
 }
 
 export type IfStatName = Exclude<keyof typeof IfStat, "count">;
+export type XdpStatName = Exclude<keyof typeof XdpStat, "count">;
 
 /** channel_port of skywalk_test_utils.h */
 export interface ChannelPort {

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -146,12 +147,28 @@ void axp_netns_leave(int saved)
 	close(saved);
 }
 
-/* AF_XDP has no sysctls of Skywalk's: every name is unknown */
+/*
+ * AF_XDP has none of Skywalk's sysctls: every name is unknown but one probe,
+ * read-only, for the gate and doctor:
+ *   skt.afxdp.xsk_socket  int: 0 when socket(AF_XDP) works here, else its errno
+ */
 int32_t plat_sysctlbyname(const char *name, void *oldp, uint32_t *oldlenp,
     const void *newp, uint32_t newlen)
 {
-	(void)name; (void)oldp; (void)oldlenp; (void)newp; (void)newlen;
-	return -ENOENT;
+	(void)newlen;
+	if (name == NULL || strcmp(name, "skt.afxdp.xsk_socket") != 0)
+		return -ENOENT;
+	if (newp != NULL)
+		return -EPERM;
+	if (oldlenp == NULL || oldp == NULL || *oldlenp < sizeof(int32_t))
+		return -EINVAL;
+	int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+	int32_t v = fd >= 0 ? 0 : errno;
+	if (fd >= 0)
+		close(fd);
+	memcpy(oldp, &v, sizeof(v));
+	*oldlenp = sizeof(v);
+	return 0;
 }
 
 /* mach time = CLOCK_MONOTONIC in ns (timebase 1/1) */

@@ -186,25 +186,39 @@ static int link_stats(const char *ifname, uint64_t out[4])
 	return err;
 }
 
+/*
+ * One consistent reading: while the peer still sends, frames arrive between the
+ * reads of the veth's and the socket's counters; the reading is taken again
+ * (1 ms apart, at most 1 s) until the veth's rx_packets did not move across it.
+ */
 int32_t plat_ifnet_get_stats(const char *ifname, uint64_t *out, uint32_t n)
 {
 	if (!valid_name(ifname) || (n > 0 && out == NULL))
 		return -EINVAL;
 	uint64_t v[SKT_STAT_AFXDP_COUNT];
-	memset(v, 0, sizeof(v));
-	uint64_t link[4] = { 0, 0, 0, 0 };
-	int err = link_stats(ifname, link);
-	if (err)
-		return err;
+	uint64_t link[4] = { 0, 0, 0, 0 }, again[4] = { 0, 0, 0, 0 };
+	struct channel *ch = axp_channel_by_ifname(ifname);
+	struct xdp_statistics st;
+	memset(&st, 0, sizeof(st));
+	for (int tries = 0;; tries++) {
+		int err = link_stats(ifname, link);
+		if (err)
+			return err;
+		memset(v, 0, sizeof(v));
+		if (ch != NULL) {
+			if (axp_xdp_stats(ch, &st) != 0)
+				st = ch->last_stats;
+			v[SKT_STAT_XSK_RX_UNREAD] = axp_rx_unread(ch);
+		}
+		if (ch == NULL || link_stats(ifname, again) != 0 || again[0] == link[0] || tries >= 1000)
+			break;
+		usleep(1000);
+	}
 	v[SKT_STAT_LINK_RX_PACKETS] = link[0];
 	v[SKT_STAT_LINK_RX_DROPPED] = link[1];
 	v[SKT_STAT_LINK_TX_PACKETS] = link[2];
 	v[SKT_STAT_LINK_TX_DROPPED] = link[3];
-	struct channel *ch = axp_channel_by_ifname(ifname);
 	if (ch != NULL) {
-		struct xdp_statistics st;
-		if (axp_xdp_stats(ch, &st) != 0)
-			st = ch->last_stats;
 		v[SKT_STAT_TX_PACKETS] = ch->c.tx_submitted;
 		v[SKT_STAT_DROP_RX_RING_FULL] = st.rx_ring_full;
 		v[SKT_STAT_RX_FROM_TX_POOL] = g_env.split ? ch->c.rx_in_tx_region : ch->c.rx_frames;

@@ -4,6 +4,7 @@
  * failure's reason just before its result line), and the `# Totals:` line.
  */
 import { runLabel, type RunRecord, totals } from "../record.ts";
+import { describeKernelDrops } from "../../netifdirect/kernel_drops.ts";
 
 /** One line of text (a reason may hold newlines; a result line may not). */
 const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, " ").trim();
@@ -15,6 +16,8 @@ export function toKtap(records: readonly RunRecord[], diagnostics: readonly stri
     const n = i + 1;
     // `#` starts a directive on a result line; the label never has one, a name might
     const name = runLabel(r).replace(/#/g, "");
+    // afxdp: the kernel's drop counters of each receiver, before the result line
+    for (const d of r.kernelDrops ?? []) lines.push(`# ${name}: ${describeKernelDrops(d)}`);
     if (r.verdict === "pass") lines.push(`ok ${n} ${name}`);
     else if (r.verdict === "skip") lines.push(`ok ${n} ${name} # SKIP ${oneLine(r.reason ?? "")}`);
     else {

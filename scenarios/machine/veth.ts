@@ -1,0 +1,120 @@
+/**
+ * The afxdp backend's machine: a veth pair feth0/feth1, each end in a network
+ * namespace of the run's own (named after the run id, so two runs never
+ * meet), with fixed MACs, MTU 1500 and IPv6 off (no autoconfiguration, no
+ * duplicate-address detection, no ND or MLD frames to reach the sockets), plus
+ * the environment file the backend and the children read (ffi/shim/afxdp/env.c).
+ *
+ * Everything is written to the run's journal before it is made; deleting the
+ * namespaces deletes the veth pair and the XDP programs attached to it.
+ */
+import type { Journal } from "./journal.ts";
+import { FETH0_NAME, FETH1_NAME } from "./addresses.ts";
+import { stateDir } from "./env.ts";
+import { ip, netnsWriteProc } from "./host.ts";
+import type { Log } from "../log.ts";
+
+/** The MACs the pair gets: those the sim gives feth0 and feth1 ("feth" + unit). */
+export const VETH_MACS = ["66:65:74:68:00:00", "66:65:74:68:00:01"] as const;
+export const VETH_MTU = 1500;
+
+/** Every namespace skt makes starts so; recovery.ts sweeps those of dead runs. */
+export const NETNS_PREFIX = "skt-";
+/** skt-<run id>-<end>: the run id starts with the parent's pid. */
+export const NETNS_NAME = /^skt-(\d+)-[0-9a-z]+-[0-9a-z]+-[01]$/;
+
+/** The two namespaces of a run (feth0's, feth1's). */
+export function runNetns(runId: string): [string, string] {
+  return [`${NETNS_PREFIX}${runId}-0`, `${NETNS_PREFIX}${runId}-1`];
+}
+
+/** The afxdp environment file of a run (SKT_AFXDP_ENV for the children). */
+export function afxdpEnvPath(runId: string): string {
+  return `${stateDir()}/${runId}.afxdp`;
+}
+
+/** How a test binds its sockets and lays out its UMEM. */
+export interface VethSetup {
+  /** auto: bind flags 0; copy: XDP_ZEROCOPY tried (and reported), then XDP_COPY */
+  bind: "auto" | "copy";
+  /** split: TX and RX chunks from disjoint halves of the UMEM */
+  pool: "shared" | "split";
+  /** auto: native (DRV), falling back to generic (SKB) */
+  mode: "auto" | "drv" | "skb";
+}
+
+/** libxdp keeps a lock directory here; removed again when the run made it. */
+const LIBXDP_RUN_DIR = "/run/xdp";
+
+/** Makes the pair and writes the environment file; every step journaled first. */
+export function vethPairCreate(journal: Journal, runId: string, setup: VethSetup, log: Log): void {
+  const names = [FETH0_NAME, FETH1_NAME];
+  const netns = runNetns(runId);
+  for (const ns of netns) {
+    journal.noteNetns(ns);
+    ip(["netns", "add", ns]);
+  }
+  ip([
+    "link",
+    "add",
+    names[0],
+    "netns",
+    netns[0],
+    "address",
+    VETH_MACS[0],
+    "mtu",
+    String(VETH_MTU),
+    "type",
+    "veth",
+    "peer",
+    "name",
+    names[1],
+    "netns",
+    netns[1],
+    "address",
+    VETH_MACS[1],
+    "mtu",
+    String(VETH_MTU),
+  ]);
+  for (let i = 0; i < 2; i++) {
+    const conf = `/proc/sys/net/ipv6/conf/${names[i]}`;
+    netnsWriteProc(netns[i], [
+      [`${conf}/autoconf`, "0"],
+      [`${conf}/accept_dad`, "0"],
+      [`${conf}/disable_ipv6`, "1"],
+    ]);
+    ip(["-n", netns[i], "link", "set", names[i], "up"]);
+  }
+  if (!exists(LIBXDP_RUN_DIR)) journal.noteDir(LIBXDP_RUN_DIR);
+  const env = afxdpEnvPath(runId);
+  journal.noteFile(env);
+  Deno.writeTextFileSync(
+    env,
+    [
+      `if ${names[0]} ${netns[0]}`,
+      `if ${names[1]} ${netns[1]}`,
+      `bind ${setup.bind}`,
+      `pool ${setup.pool}`,
+      `mode ${setup.mode}`,
+      "",
+    ].join("\n"),
+  );
+  log.debug(
+    `veth pair ${names[0]}@${netns[0]} <-> ${names[1]}@${netns[1]}: bind ${setup.bind}, ` +
+      `pool ${setup.pool}, XDP mode ${setup.mode}`,
+  );
+}
+
+/** Undoes vethPairCreate (the journal's netns, dir and file entries). */
+export function vethPairDestroy(journal: Journal): void {
+  journal.undoKinds(["file", "netns", "dir"]);
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
