@@ -16,6 +16,7 @@ import { type LockHolder, processIsAlive, readLock } from "../scenarios/machine/
 import { NXCTL_CHECK_SYSCTL, parseJournal } from "../scenarios/machine/journal.ts";
 import { TESTS } from "../scenarios/netifdirect/table.ts";
 import { builtShimPath, loadShim } from "../ffi/loader.ts";
+import { probeXdpModes, type XdpProbe } from "../scenarios/machine/xdp_probe.ts";
 import { Shim } from "../ffi/spi.ts";
 import { SktError } from "../ffi/errors.ts";
 
@@ -39,12 +40,25 @@ export interface DoctorFacts {
   uid: number | null;
   /** compilers found, "name: first line of --version" */
   compilers: string[];
-  shims: Record<BackendName, ShimFacts>;
+  shims: Partial<Record<BackendName, ShimFacts>> & Record<"sim" | "skywalk", ShimFacts>;
   /** kern.skywalk.disable_nxctl_check, null when unreadable */
   nxctlCheckDisabled: number | null;
   lock: { holder: LockHolder; alive: boolean } | "unreadable" | null;
   /** a persisted skywalk journal: its writer and how many changes it holds */
   journal: { pid: number; entries: number } | "unreadable" | null;
+  /** Linux: what the afxdp backend needs (null elsewhere) */
+  afxdp?: AfxdpFacts | null;
+}
+
+export interface AfxdpFacts {
+  /** 0 when socket(AF_XDP) works, its errno when not, null when the shim can't ask */
+  xsk: number | null;
+  /** where libxdp's shared library is, or null */
+  libxdp: string | null;
+  /** whether libxdp's and libbpf's headers are there to build the shim */
+  headers: boolean;
+  /** the XDP modes each veth accepts, or why they were not probed */
+  probe: XdpProbe[] | string;
 }
 
 /** Every feature bit some netifdirect test needs. */
@@ -54,10 +68,15 @@ export const REQUIRED_FEATURES = TESTS.reduce((m, t) => m | t.requiredFeatures, 
 export function backendVerdict(backend: BackendName, f: DoctorFacts): string | null {
   // the sim's domain reports every feature whatever the host kernel has
   const features = backend === "sim" ? REQUIRED_FEATURES : f.features;
-  const gate = skipReason(backend, REQUIRED_FEATURES, { ...f, features });
+  const gate = skipReason(backend, REQUIRED_FEATURES, { ...f, features, xsk: f.afxdp?.xsk });
   if (gate) return gate;
   const shim = f.shims[backend];
+  if (!shim) return "this skt does not know the backend";
   if (shim.problem) return shim.problem;
+  if (backend === "afxdp" && !shim.built && f.afxdp && !f.afxdp.headers) {
+    return "its shim is not built and libxdp/libbpf's headers are missing " +
+      "(apt-get install libxdp-dev libbpf-dev)";
+  }
   if (!shim.built && f.compilers.length === 0) {
     return "its shim is not built and there is no C compiler to build it (install clang or gcc)";
   }
@@ -121,10 +140,13 @@ export function doctorLines(f: DoctorFacts): string[] {
   );
   for (const b of BACKENDS) {
     const s = f.shims[b];
+    if (!s) continue;
     add(
       `shim ${b}`,
       b === "skywalk" && !darwin
         ? "n/a (built on macOS only)"
+        : b === "afxdp" && f.os !== "linux"
+        ? "n/a (built on Linux only)"
         : s.problem
         ? `unusable: ${s.problem}`
         : s.built
@@ -163,11 +185,39 @@ export function doctorLines(f: DoctorFacts): string[] {
         "the next skywalk run undoes them first",
     );
   }
+  if (f.afxdp) afxdpLines(f.afxdp, add);
   for (const b of BACKENDS) {
     const why = backendVerdict(b, f);
     add(`backend ${b}`, why ? `cannot run here: ${why}` : "can run here");
   }
   return lines;
+}
+
+/** The afxdp part: AF_XDP sockets, libxdp, and the XDP modes each veth accepts. */
+function afxdpLines(a: AfxdpFacts, add: (key: string, value: string) => void): void {
+  add(
+    "af_xdp",
+    a.xsk === 0
+      ? "socket(AF_XDP) works"
+      : a.xsk === null
+      ? "unknown (the afxdp shim is not usable)"
+      : `socket(AF_XDP) fails with errno ${a.xsk} (no CONFIG_XDP_SOCKETS, or a sandbox)`,
+  );
+  add(
+    "libxdp",
+    `${a.libxdp ?? "not found (apt-get install libxdp1)"}; headers ${
+      a.headers ? "present" : "missing (apt-get install libxdp-dev libbpf-dev)"
+    }`,
+  );
+  if (typeof a.probe === "string") add("xdp modes", `not probed: ${a.probe}`);
+  else {
+    for (const p of a.probe) {
+      add(
+        `xdp ${p.ifname}`,
+        `veth: DRV ${p.drv}, SKB ${p.skb}; zero copy ${p.zeroCopy} (the tests bind in copy mode)`,
+      );
+    }
+  }
 }
 
 // ---------------------------------------------------------------- gathering
@@ -232,7 +282,53 @@ function readJournal(): DoctorFacts["journal"] {
   }
 }
 
-/** Looks at this machine. Reads only: never changes a sysctl or a file. */
+const LIB_DIRS = [
+  "/usr/lib/x86_64-linux-gnu",
+  "/usr/lib/aarch64-linux-gnu",
+  "/usr/lib64",
+  "/usr/lib",
+];
+
+function afxdpFacts(shims: DoctorFacts["shims"]): AfxdpFacts {
+  const usable = shims.afxdp?.built && !shims.afxdp.problem;
+  let xsk: number | null = null;
+  const shim = usable ? Shim.load("afxdp") : null;
+  if (shim) {
+    try {
+      xsk = shim.sysctlGetInt("skt.afxdp.xsk_socket");
+    } catch {
+      xsk = null;
+    }
+  }
+  const isFile = (p: string) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  };
+  const libxdp = LIB_DIRS.map((d) => `${d}/libxdp.so.1`).find(isFile) ?? null;
+  const headers = isFile("/usr/include/xdp/xsk.h") && isFile("/usr/include/bpf/libbpf.h");
+  let probe: XdpProbe[] | string;
+  if (!shim) probe = shims.afxdp?.problem ?? "the afxdp shim is not built (`deno task build`)";
+  else if (Deno.uid() !== 0) probe = "needs root (it makes a veth pair in two namespaces)";
+  else if (xsk !== 0) probe = "AF_XDP sockets are not available";
+  else {
+    try {
+      probe = probeXdpModes(shim);
+    } catch (e) {
+      if (!(e instanceof SktError)) throw e;
+      probe = e.message;
+    }
+  }
+  return { xsk, libxdp, headers, probe };
+}
+
+/**
+ * Looks at this machine. Reads only, with one exception: as root on Linux it
+ * makes a veth pair in two namespaces of its own to ask the kernel which XDP
+ * modes it accepts, journaled like a run's and removed again (xdp_probe.ts).
+ */
 export function gatherFacts(): DoctorFacts {
   const darwin = Deno.build.os === "darwin";
   const shims = Object.fromEntries(BACKENDS.map((b) => [b, shimFacts(b)])) as Record<
@@ -261,6 +357,7 @@ export function gatherFacts(): DoctorFacts {
       ? lockRead
       : { holder: lockRead, alive: processIsAlive(lockRead.pid) },
     journal: darwin || Deno.env.get(STATE_DIR_ENV) ? readJournal() : null,
+    afxdp: Deno.build.os === "linux" ? afxdpFacts(shims) : null,
   };
 }
 

@@ -2,7 +2,7 @@
  * skt: run xnu's Skywalk netif direct mptests.
  *
  *   skt list [--backend B]
- *   skt run NAME... [--backend sim|skywalk] [--packets N] [--batch N] [--timeout S] [--verbose]
+ *   skt run NAME... [--backend sim|skywalk|afxdp] [--packets N] [--batch N] [--timeout S] [--verbose]
  *           [--sim-timebase NUMER/DENOM]
  *   skt sweep [--filter GLOB]... [--repeat N] [--fail-fast] [--json FILE|-] [--junit FILE] [--tap]
  *   skt doctor
@@ -31,7 +31,7 @@ import { MAX_PACKETS, RING_TX_SLOTS } from "./limits.ts";
 
 const backendOption = withDefault(
   option("--backend", choice(BACKENDS), {
-    description: [{ type: "text", text: "backend: sim or skywalk" }],
+    description: [{ type: "text", text: "backend: sim, skywalk (macOS) or afxdp (Linux AF_XDP)" }],
   }),
   DEFAULT_OPTIONS.backend,
 );

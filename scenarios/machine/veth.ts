@@ -88,20 +88,25 @@ export function vethPairCreate(journal: Journal, runId: string, setup: VethSetup
   if (!exists(LIBXDP_RUN_DIR)) journal.noteDir(LIBXDP_RUN_DIR);
   const env = afxdpEnvPath(runId);
   journal.noteFile(env);
+  writeAfxdpEnv(env, netns, setup);
+  log.debug(
+    `veth pair ${names[0]}@${netns[0]} <-> ${names[1]}@${netns[1]}: bind ${setup.bind}, ` +
+      `pool ${setup.pool}, XDP mode ${setup.mode}`,
+  );
+}
+
+/** (Re)writes a run's environment file (ffi/shim/afxdp/env.c reads it). */
+export function writeAfxdpEnv(path: string, netns: readonly string[], setup: VethSetup): void {
   Deno.writeTextFileSync(
-    env,
+    path,
     [
-      `if ${names[0]} ${netns[0]}`,
-      `if ${names[1]} ${netns[1]}`,
+      `if ${FETH0_NAME} ${netns[0]}`,
+      `if ${FETH1_NAME} ${netns[1]}`,
       `bind ${setup.bind}`,
       `pool ${setup.pool}`,
       `mode ${setup.mode}`,
       "",
     ].join("\n"),
-  );
-  log.debug(
-    `veth pair ${names[0]}@${netns[0]} <-> ${names[1]}@${netns[1]}: bind ${setup.bind}, ` +
-      `pool ${setup.pool}, XDP mode ${setup.mode}`,
   );
 }
 
