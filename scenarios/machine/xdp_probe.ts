@@ -5,7 +5,7 @@
  * its id), opens an AF_XDP socket on each end asking for native (DRV) then
  * generic (SKB) mode, and removes everything again, on every path.
  */
-import { Shim } from "../../ffi/spi.ts";
+import type { Shim } from "../../ffi/spi.ts";
 import { ChannelAttr, NexusFlowFlags, XDP_MODE_NAMES, XdpStat } from "../../ffi/constants.ts";
 import { FETH0_NAME, FETH1_NAME } from "./addresses.ts";
 import { newRunId } from "./backend.ts";
