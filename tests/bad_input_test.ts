@@ -147,7 +147,7 @@ const CASES: Case[] = [
     name: "unknown backend",
     args: ["run", T, "--backend", "bsd"],
     code: USAGE,
-    stderr: /^skt: `--backend`: Expected one of "sim" and "skywalk", but got "bsd"\.$/,
+    stderr: /^skt: `--backend`: Expected one of "sim", "skywalk", and "afxdp", but got "bsd"\.$/,
   },
   {
     name: "unknown flag",
@@ -265,6 +265,25 @@ if (Deno.build.os !== "darwin") {
     code: NOTHING_RAN,
     stdout: /^netifdirecttxrx skywalk SKIP \d+\.\d\ds \(the skywalk backend needs macOS.*\)\n$/,
     stderr: /^Test "netifdirecttxrx": skipped: the skywalk backend needs macOS/,
+  });
+}
+
+CASES.push({
+  name: "a sim knob on the afxdp backend",
+  args: ["run", T, "--backend", "afxdp", "--sim-knob", "debug.sim.corrupt_frame=1"],
+  code: USAGE,
+  stderr: /^skt: --sim-knob only applies to the sim backend, not afxdp$/,
+});
+
+if (Deno.build.os === "linux") {
+  CASES.push({
+    name: "a test whose kernel feature AF_XDP lacks",
+    args: ["run", "netifdirectchanevents", "--backend", "afxdp"],
+    code: NOTHING_RAN,
+    // as root: the test's own reason; otherwise the backend's
+    stdout:
+      /^netifdirectchanevents afxdp SKIP \d+\.\d\ds \((AF_XDP has no per-packet transmit status|the afxdp backend needs root|this kernel refuses AF_XDP|whether this kernel|the afxdp shim is not built).*\)\n$/,
+    stderr: /^(Test Result: SKIPPED|Test "netifdirectchanevents": skipped: the afxdp shim .*)$/,
   });
 }
 

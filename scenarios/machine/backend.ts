@@ -4,7 +4,7 @@
  * skywalk, the machine lock and the persisted journal).
  */
 import { Shim } from "../../ffi/spi.ts";
-import type { BackendName } from "../../ffi/loader.ts";
+import { type BackendName, builtShimPath, SHIM_ENV } from "../../ffi/loader.ts";
 import { EnvironmentError } from "../../ffi/errors.ts";
 import { osReason } from "./gate.ts";
 import { acquireMachineLock, type MachineLock } from "./machine_lock.ts";
@@ -26,7 +26,29 @@ export const BACKENDS: readonly BackendName[] = ["sim", "skywalk", "afxdp"];
 
 /** Why a backend cannot run on this OS at all, or null (the rest of the gate: gate.ts). */
 export function unavailableReason(backend: BackendName): string | null {
-  return osReason(backend, Deno.build.os);
+  return osReason(backend, Deno.build.os) ?? afxdpBuildReason(backend);
+}
+
+/**
+ * afxdp: build_ffi.sh builds its shim only where libxdp and libbpf are
+ * installed; without them the backend is unavailable (a skip), not broken.
+ */
+function afxdpBuildReason(backend: BackendName): string | null {
+  if (backend !== "afxdp" || Deno.env.get(SHIM_ENV)) return null;
+  try {
+    Deno.statSync(builtShimPath("afxdp"));
+    return null;
+  } catch {
+    // not built: say why when the reason is the missing libraries
+  }
+  try {
+    Deno.statSync("/usr/include/xdp/xsk.h");
+    Deno.statSync("/usr/include/bpf/libbpf.h");
+    return null; // buildable: the loader's "run `deno task build`" applies
+  } catch {
+    return "the afxdp shim is not built: libxdp and libbpf are missing " +
+      "(apt-get install libxdp-dev libbpf-dev, then `deno task build`)";
+  }
 }
 
 /** One run's hold on a backend. */
