@@ -66,7 +66,7 @@ struct axp_pool {             /* LIFO free stack of frame indexes */
 };
 
 /* A user ring. Counters are free-running u32; slot = counter % n.
- * TX: user owns [head, tail); [ksub, head) waits for TX sync; tail = ksub + the
+ * TX: user owns [head, tail); [khead, head) waits for TX sync; tail = khead + the
  *     socket TX ring's free entries (so it never moves back).
  * RX: [khead, ktail) hold frames; the user owns [head, tail), tail := ktail when
  *     published; RX sync gives [khead, head) back. */
@@ -143,6 +143,14 @@ int axp_netns_enter(const char *ifname, int *saved); /* 0 or -errno; *saved = fd
 void axp_netns_leave(int saved);
 void axp_set_why(const char *fmt, ...);
 const char *axp_why(void);
+
+/* attr.c, rings.c, xsk.c */
+void axp_effective_attrs(channel_attr_t a, const struct channel *ch, unsigned ifindex);
+void axp_pools_init(struct channel *ch);
+void axp_refill(struct channel *ch);
+void axp_tx_publish(struct channel *ch);
+int axp_xsk_open(struct channel *ch);
+void axp_xsk_close(struct channel *ch);
 
 /* channel.c */
 struct channel *axp_channel_by_fd(int fd);
