@@ -1,5 +1,5 @@
 /** A channel and its rings, slots, packets and buflets: the per-packet SPI, disposable. */
-import type { Shim } from "./shim.ts";
+import type { ChannelPointer, ShimCore } from "./status.ts";
 import type { ShimSymbols } from "./symbols.ts";
 import { INTERFACE_ADVISORY_SIZE, PACKET_ID_SIZE, type Ring } from "./constants.ts";
 
@@ -16,7 +16,10 @@ function fits(bytes: Uint8Array, need: number, what: string): void {
   }
 }
 
-/** slot_prop_t as TypeScript reads it, over one reusable 64-byte buffer. */
+/**
+ * slot_prop_t as TypeScript reads it, over one reusable 64-byte buffer. sp_idx
+ * is not exposed: libsyscall leaves it untouched on a user-packet-pool TX ring.
+ */
 export class SlotProp {
   readonly bytes = new Uint8Array(64);
   readonly #view = new DataView(this.bytes.buffer);
@@ -26,9 +29,6 @@ export class SlotProp {
   set len(value: number) {
     this.#view.setUint16(2, value, true);
   }
-  get idx(): number {
-    return this.#view.getUint32(4, true);
-  }
   get bufPtr(): bigint {
     return this.#view.getBigUint64(16, true);
   }
@@ -36,11 +36,11 @@ export class SlotProp {
 
 /** An open channel (os_channel_create_extended) with its first TX and RX rings. */
 export class Channel implements Disposable {
-  #ptr: Deno.PointerValue;
+  #ptr: ChannelPointer | null;
   readonly #s: ShimSymbols;
   readonly #eventOut = new Uint32Array(3);
 
-  constructor(readonly shim: Shim, ptr: Deno.PointerValue, readonly attrs: BigInt64Array) {
+  constructor(readonly shim: ShimCore, ptr: ChannelPointer, readonly attrs: BigInt64Array) {
     this.#ptr = ptr;
     this.#s = shim.symbols;
   }
@@ -58,7 +58,9 @@ export class Channel implements Disposable {
   }
 
   // --- slots ---
-  /** Next slot after prev (-1: from the head), or -1; fills prop when given. */
+  // A slot is an opaque token (a non-negative int32) naming a slot descriptor
+  // that getNextSlot returned since the last advance; it is not a ring index.
+  /** Next slot token after prev (-1: from the head), or -1; fills prop when given. */
   getNextSlot(ring: Ring, prev: number, prop: SlotProp | null): number {
     const rc = this.#s.skt_ring_get_next_slot(this.#ptr, ring, prev, prop ? prop.bytes : null);
     return rc >= 0 ? rc : rc === -1 ? -1 : this.shim.check(rc, "os_channel_get_next_slot");
@@ -87,6 +89,7 @@ export class Channel implements Disposable {
     const rc = this.#s.skt_ring_slot_detach_packet(this.#ptr, ring, slot, pkt);
     if (rc < 0) this.shim.check(rc, "os_channel_slot_detach_packet");
   }
+  /** os_channel_available_slot_count: free TX slots (one stays empty) or filled RX slots. */
   availableSlots(ring: Ring): number {
     return this.shim.check(
       this.#s.skt_ring_available_slots(this.#ptr, ring),

@@ -5,6 +5,10 @@ export type Ring = typeof Ring[keyof typeof Ring];
 
 export const SyncMode = { tx: 0, rx: 1 } as const;
 
+/**
+ * CHANNEL_ATTR_* keys. txSlots/rxSlots read back the nexus provider's parameters
+ * (os_channel_info2attr), not the channel's ring sizes: 2 for feth's netif.
+ */
 export const ChannelAttr = {
   txSlots: 2,
   rxSlots: 3,
@@ -62,15 +66,25 @@ export const SkFeature = {
 
 /** Counters of skt_ifnet_get_stats, in the order of SKT_STAT_* in skt_shim.h. */
 export const IfStat = {
+  /** packets the interface's driver was handed to transmit */
   txPackets: 0,
+  /** frames copied into a peer channel's RX ring */
   txDelivered: 1,
+  /** frames dropped because the peer channel's RX ring was full */
   dropRxRingFull: 2,
+  /** frames dropped because no flow of the peer matched them */
   dropNoFlow: 3,
+  /** frames dropped by the fake driver's every-Nth rule (net.link.fake.tx_drops) */
   dropTxRate: 4,
+  /** frames dropped because their expiry time had passed (tx_exp_policy 1) */
   dropExpired: 5,
+  /** frames dropped because the peer channel's pool was exhausted */
   dropNoMem: 6,
+  /** channel events posted (transmit status and expired) */
   eventsSent: 7,
+  /** channel events lost (event ring full, or no knote registered) */
   eventsDropped: 8,
+  /** interface advisory reports written */
   ifAdvSent: 9,
   /** packets taken from the interface's device TX pool (each user packet is copied there) */
   devTxAlloc: 10,
@@ -82,7 +96,12 @@ export const IfStat = {
   rxFromTxPool: 13,
   /** a device pool was exhausted */
   dropDevNoMem: 14,
-  count: 15,
+  /** NETIF_STATS_DROP: feth left the chain unconsumed (no peer, or no channel on it) */
+  dropUnconsumed: 15,
+  /** NETIF_STATS_DROP_NO_RX_CB: broadcast/multicast destination on a low-latency peer */
+  dropNoRxCb: 16,
+  /** how many counters there are (not a counter) */
+  count: 17,
 } as const;
 
 /**
@@ -92,36 +111,36 @@ export const IfStat = {
  */
 export const XdpStat = {
   /** 1 native (DRV), 2 generic (SKB) */
-  mode: 15,
+  mode: 17,
   /** bound zero copy (XDP_OPTIONS) */
-  zeroCopy: 16,
+  zeroCopy: 18,
   /** 1 when XDP_ZEROCOPY was tried first (copy mode) */
-  zeroCopyTried: 17,
+  zeroCopyTried: 19,
   /** the errno of that try, 0 when it was accepted */
-  zeroCopyErrno: 18,
-  rxDropped: 19,
-  rxInvalidDescs: 20,
-  txInvalidDescs: 21,
-  rxRingFull: 22,
-  rxFillRingEmptyDescs: 23,
-  txRingEmptyDescs: 24,
-  linkRxPackets: 25,
-  linkRxDropped: 26,
-  linkTxPackets: 27,
-  linkTxDropped: 28,
+  zeroCopyErrno: 20,
+  rxDropped: 21,
+  rxInvalidDescs: 22,
+  txInvalidDescs: 23,
+  rxRingFull: 24,
+  rxFillRingEmptyDescs: 25,
+  txRingEmptyDescs: 26,
+  linkRxPackets: 27,
+  linkRxDropped: 28,
+  linkTxPackets: 29,
+  linkTxDropped: 30,
   /** descriptors taken from the socket's RX ring */
-  rxFrames: 29,
+  rxFrames: 31,
   /** addresses taken from the completion ring */
-  txCompleted: 30,
+  txCompleted: 32,
   /** TX descriptors whose chunk lies in the RX half of a split UMEM */
-  txInRxRegion: 31,
-  txAddrMin: 32,
-  txAddrMax: 33,
-  rxAddrMin: 34,
-  rxAddrMax: 35,
+  txInRxRegion: 33,
+  txAddrMin: 34,
+  txAddrMax: 35,
+  rxAddrMin: 36,
+  rxAddrMax: 37,
   /** frames in the RX ring and slots the user had not taken when the counters were read */
-  rxUnread: 36,
-  count: 37,
+  rxUnread: 38,
+  count: 39,
 } as const;
 
 /** SKT_STAT_XDP_MODE values. */

@@ -78,33 +78,36 @@ SKT_EXPORT int32_t skt_ifnet_get_stats(const char *ifname, uint64_t *out, uint32
 #define SKT_STAT_DEV_RX_FRAMES     12 /* frames its device received from the peer */
 #define SKT_STAT_RX_FROM_TX_POOL   13 /* of those, frames held in a pool that also serves TX */
 #define SKT_STAT_DROP_DEV_NOMEM    14 /* a device pool was exhausted */
-#define SKT_STAT_COUNT             15
-/* afxdp only (appended after SKT_STAT_COUNT; the sim and skywalk write 15):
+/* netif's own drops (appended) */
+#define SKT_STAT_DROP_UNCONSUMED   15 /* NETIF_STATS_DROP: feth left the chain (no peer channel) */
+#define SKT_STAT_DROP_NO_RX_CB     16 /* NETIF_STATS_DROP_NO_RX_CB: bcast/mcast dst on a low-latency peer */
+#define SKT_STAT_COUNT             17
+/* afxdp only (appended after SKT_STAT_COUNT; the sim and skywalk write SKT_STAT_COUNT):
  * the socket's XDP_STATISTICS, the veth's own counters, the XDP mode and
  * what the UMEM addresses prove about split pools */
-#define SKT_STAT_XDP_MODE          15 /* 1 native (DRV), 2 generic (SKB) */
-#define SKT_STAT_XDP_ZEROCOPY      16 /* XDP_OPTIONS: 1 if bound zero copy */
-#define SKT_STAT_XDP_ZC_TRIED      17 /* 1 if XDP_ZEROCOPY was tried first */
-#define SKT_STAT_XDP_ZC_ERRNO      18 /* its errno (0: accepted) */
-#define SKT_STAT_XSK_RX_DROPPED    19 /* xdp_statistics.rx_dropped */
-#define SKT_STAT_XSK_RX_INVALID    20 /* rx_invalid_descs */
-#define SKT_STAT_XSK_TX_INVALID    21 /* tx_invalid_descs */
-#define SKT_STAT_XSK_RX_RING_FULL  22 /* rx_ring_full */
-#define SKT_STAT_XSK_FILL_EMPTY    23 /* rx_fill_ring_empty_descs */
-#define SKT_STAT_XSK_TX_RING_EMPTY 24 /* tx_ring_empty_descs */
-#define SKT_STAT_LINK_RX_PACKETS   25 /* the interface's rtnl_link_stats */
-#define SKT_STAT_LINK_RX_DROPPED   26
-#define SKT_STAT_LINK_TX_PACKETS   27
-#define SKT_STAT_LINK_TX_DROPPED   28
-#define SKT_STAT_XSK_RX_FRAMES     29 /* descriptors taken from the RX ring */
-#define SKT_STAT_XSK_TX_COMPLETED  30 /* addresses taken from the completion ring */
-#define SKT_STAT_TX_IN_RX_REGION   31 /* TX descriptors whose frame lies in the RX half */
-#define SKT_STAT_TX_ADDR_MIN       32 /* lowest / highest UMEM offset sent and received */
-#define SKT_STAT_TX_ADDR_MAX       33
-#define SKT_STAT_RX_ADDR_MIN       34
-#define SKT_STAT_RX_ADDR_MAX       35
-#define SKT_STAT_XSK_RX_UNREAD     36 /* frames in the RX ring and RX slots the user has not advanced past */
-#define SKT_STAT_AFXDP_COUNT       37
+#define SKT_STAT_XDP_MODE          17 /* 1 native (DRV), 2 generic (SKB) */
+#define SKT_STAT_XDP_ZEROCOPY      18 /* XDP_OPTIONS: 1 if bound zero copy */
+#define SKT_STAT_XDP_ZC_TRIED      19 /* 1 if XDP_ZEROCOPY was tried first */
+#define SKT_STAT_XDP_ZC_ERRNO      20 /* its errno (0: accepted) */
+#define SKT_STAT_XSK_RX_DROPPED    21 /* xdp_statistics.rx_dropped */
+#define SKT_STAT_XSK_RX_INVALID    22 /* rx_invalid_descs */
+#define SKT_STAT_XSK_TX_INVALID    23 /* tx_invalid_descs */
+#define SKT_STAT_XSK_RX_RING_FULL  24 /* rx_ring_full */
+#define SKT_STAT_XSK_FILL_EMPTY    25 /* rx_fill_ring_empty_descs */
+#define SKT_STAT_XSK_TX_RING_EMPTY 26 /* tx_ring_empty_descs */
+#define SKT_STAT_LINK_RX_PACKETS   27 /* the interface's rtnl_link_stats */
+#define SKT_STAT_LINK_RX_DROPPED   28
+#define SKT_STAT_LINK_TX_PACKETS   29
+#define SKT_STAT_LINK_TX_DROPPED   30
+#define SKT_STAT_XSK_RX_FRAMES     31 /* descriptors taken from the RX ring */
+#define SKT_STAT_XSK_TX_COMPLETED  32 /* addresses taken from the completion ring */
+#define SKT_STAT_TX_IN_RX_REGION   33 /* TX descriptors whose frame lies in the RX half */
+#define SKT_STAT_TX_ADDR_MIN       34 /* lowest / highest UMEM offset sent and received */
+#define SKT_STAT_TX_ADDR_MAX       35
+#define SKT_STAT_RX_ADDR_MIN       36
+#define SKT_STAT_RX_ADDR_MAX       37
+#define SKT_STAT_XSK_RX_UNREAD     38 /* frames in the RX ring and RX slots the user has not advanced past */
+#define SKT_STAT_AFXDP_COUNT       39
 
 /* --- nexus --- */
 SKT_EXPORT int32_t skt_nexus_controller_create(uint64_t *out /* skt_nxctl* */);

@@ -77,6 +77,20 @@ int os_channel_advance_slot(channel_ring_t r, channel_slot_t slot)
 	return 0;
 }
 
+/*
+ * os_channel_available_slot_count: TX, the free slots (tail is refreshed from
+ * the socket's TX ring, which the kernel consumes; no kick); RX, the filled
+ * ones published so far.
+ */
+uint32_t os_channel_available_slot_count(channel_ring_t r)
+{
+	if (r == NULL)
+		return 0;
+	if (r->kind == AXP_TXR)
+		axp_tx_publish(r->ch);
+	return r->tail - r->head;
+}
+
 /* the non-UPP TX path: an AF_XDP channel is always UPP, so slots carry no buffer */
 void os_channel_set_slot_properties(channel_ring_t r, channel_slot_t slot, const slot_prop_t *prop)
 {

@@ -133,7 +133,9 @@ static int kick(struct channel *ch)
 void axp_tx_publish(struct channel *ch)
 {
 	struct channel_ring_desc *r = &ch->txr;
-	uint32_t t = r->khead + xsk_prod_nb_free(&ch->tx, AXP_TX_SLOTS);
+	/* as the SPI's TX ring, one slot stays empty (os_channel_available_slot_count) */
+	uint32_t free = xsk_prod_nb_free(&ch->tx, AXP_TX_SLOTS);
+	uint32_t t = r->khead + (free < r->n - 1 ? free : r->n - 1);
 	if ((int32_t)(t - r->tail) > 0)
 		r->tail = t;
 }
