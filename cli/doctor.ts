@@ -17,7 +17,7 @@ import { pidIsAlive } from "../scenarios/machine/os.ts";
 import { NXCTL_CHECK_SYSCTL, parseJournal } from "../scenarios/machine/journal.ts";
 import { TESTS } from "../scenarios/netifdirect/table.ts";
 import { builtShimPath, loadShim } from "../ffi/loader.ts";
-import { probeXdpModes, type XdpProbe } from "../scenarios/machine/xdp_probe.ts";
+import { afxdpBuildVerdict, type AfxdpFacts, afxdpFacts, afxdpLines } from "./doctor_afxdp.ts";
 import { Shim } from "../ffi/spi.ts";
 import { SktError } from "../ffi/errors.ts";
 import { kdkBuild, kernelBuildWarning, parseOpaqueU64 } from "./doctor_kernel.ts";
@@ -52,19 +52,7 @@ export interface DoctorFacts {
   lock: { holder: LockHolder; alive: boolean } | "unreadable" | null;
   /** a persisted skywalk journal: its writer and how many changes it holds */
   journal: { pid: number; entries: number } | "unreadable" | null;
-  /** Linux: what the afxdp backend needs (null elsewhere) */
-  afxdp?: AfxdpFacts | null;
-}
-
-export interface AfxdpFacts {
-  /** 0 when socket(AF_XDP) works, its errno when not, null when the shim can't ask */
-  xsk: number | null;
-  /** where libxdp's shared library is, or null */
-  libxdp: string | null;
-  /** whether libxdp's and libbpf's headers are there to build the shim */
-  headers: boolean;
-  /** the XDP modes each veth accepts, or why they were not probed */
-  probe: XdpProbe[] | string;
+  afxdp?: AfxdpFacts | null; // Linux only
 }
 
 /** Every feature bit some netifdirect test needs. */
@@ -79,10 +67,7 @@ export function backendVerdict(backend: BackendName, f: DoctorFacts): string | n
   const shim = f.shims[backend];
   if (!shim) return "this skt does not know the backend";
   if (shim.problem) return shim.problem;
-  if (backend === "afxdp" && !shim.built && f.afxdp && !f.afxdp.headers) {
-    return "its shim is not built and libxdp/libbpf's headers are missing " +
-      "(apt-get install libxdp-dev libbpf-dev)";
-  }
+  if (backend === "afxdp" && !shim.built && f.afxdp) return afxdpBuildVerdict(f.afxdp);
   if (!shim.built && f.compilers.length === 0) {
     return "its shim is not built and there is no C compiler to build it (install clang or gcc)";
   }
@@ -151,10 +136,8 @@ export function doctorLines(f: DoctorFacts): string[] {
     if (!s) continue;
     add(
       `shim ${b}`,
-      b === "skywalk" && !darwin
-        ? "n/a (built on macOS only)"
-        : b === "afxdp" && f.os !== "linux"
-        ? "n/a (built on Linux only)"
+      (b === "skywalk" && !darwin) || (b === "afxdp" && f.os !== "linux")
+        ? `n/a (built on ${b === "afxdp" ? "Linux" : "macOS"} only)`
         : s.problem
         ? `unusable: ${s.problem}`
         : s.built
@@ -199,33 +182,6 @@ export function doctorLines(f: DoctorFacts): string[] {
     add(`backend ${b}`, why ? `cannot run here: ${why}` : "can run here");
   }
   return lines;
-}
-
-/** The afxdp part: AF_XDP sockets, libxdp, and the XDP modes each veth accepts. */
-function afxdpLines(a: AfxdpFacts, add: (key: string, value: string) => void): void {
-  add(
-    "af_xdp",
-    a.xsk === 0
-      ? "socket(AF_XDP) works"
-      : a.xsk === null
-      ? "unknown (the afxdp shim is not usable)"
-      : `socket(AF_XDP) fails with errno ${a.xsk} (no CONFIG_XDP_SOCKETS, or a sandbox)`,
-  );
-  add(
-    "libxdp",
-    `${a.libxdp ?? "not found (apt-get install libxdp1)"}; headers ${
-      a.headers ? "present" : "missing (apt-get install libxdp-dev libbpf-dev)"
-    }`,
-  );
-  if (typeof a.probe === "string") add("xdp modes", `not probed: ${a.probe}`);
-  else {
-    for (const p of a.probe) {
-      add(
-        `xdp ${p.ifname}`,
-        `veth: DRV ${p.drv}, SKB ${p.skb}; zero copy ${p.zeroCopy} (the tests bind in copy mode)`,
-      );
-    }
-  }
 }
 
 // ---------------------------------------------------------------- gathering
@@ -301,53 +257,7 @@ function readJournal(): DoctorFacts["journal"] {
   }
 }
 
-const LIB_DIRS = [
-  "/usr/lib/x86_64-linux-gnu",
-  "/usr/lib/aarch64-linux-gnu",
-  "/usr/lib64",
-  "/usr/lib",
-];
-
-function afxdpFacts(shims: DoctorFacts["shims"]): AfxdpFacts {
-  const usable = shims.afxdp?.built && !shims.afxdp.problem;
-  let xsk: number | null = null;
-  const shim = usable ? Shim.load("afxdp") : null;
-  if (shim) {
-    try {
-      xsk = shim.sysctlGetInt("skt.afxdp.xsk_socket");
-    } catch {
-      xsk = null;
-    }
-  }
-  const isFile = (p: string) => {
-    try {
-      return Deno.statSync(p).isFile;
-    } catch {
-      return false;
-    }
-  };
-  const libxdp = LIB_DIRS.map((d) => `${d}/libxdp.so.1`).find(isFile) ?? null;
-  const headers = isFile("/usr/include/xdp/xsk.h") && isFile("/usr/include/bpf/libbpf.h");
-  let probe: XdpProbe[] | string;
-  if (!shim) probe = shims.afxdp?.problem ?? "the afxdp shim is not built (`deno task build`)";
-  else if (Deno.uid() !== 0) probe = "needs root (it makes a veth pair in two namespaces)";
-  else if (xsk !== 0) probe = "AF_XDP sockets are not available";
-  else {
-    try {
-      probe = probeXdpModes(shim);
-    } catch (e) {
-      if (!(e instanceof SktError)) throw e;
-      probe = e.message;
-    }
-  }
-  return { xsk, libxdp, headers, probe };
-}
-
-/**
- * Looks at this machine. Reads only, with one exception: as root on Linux it
- * makes a veth pair in two namespaces of its own to ask the kernel which XDP
- * modes it accepts, journaled like a run's and removed again (xdp_probe.ts).
- */
+/** Looks at this machine. Reads only, but for afxdp's journaled probe pair (doctor_afxdp.ts). */
 export function gatherFacts(): DoctorFacts {
   const darwin = Deno.build.os === "darwin";
   const shims = Object.fromEntries(BACKENDS.map((b) => [b, shimFacts(b)])) as Record<

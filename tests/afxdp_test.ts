@@ -137,8 +137,9 @@ for (const paceUs of [0, 1]) {
           // a run whose counts disagree fails (kernel_drops.ts); the check is restated here
           assertEquals(r.verdict, "pass", `run ${i + 1}: ${r.reason}`);
           for (const d of r.kernelDrops!) {
-            assertEquals(d.gaps, d.kernel - d.droppedAfterLast, `run ${i + 1} child ${d.child}`);
-            assertEquals(d.arrived, d.read + d.unread + d.kernel);
+            assertEquals(d.arrived, d.read + d.unread + d.kernel, `run ${i + 1} child ${d.child}`);
+            assertEquals(d.gaps, d.kernel - d.droppedAfterLast);
+            assert(d.droppedAfterLast >= -d.counters.peerLinkTxDropped);
             kernel += d.kernel;
           }
         }
@@ -204,4 +205,36 @@ Deno.test({
     });
     assert(!/recovery: /.test(out), out);
   },
+});
+
+// bad input on afxdp: one line, a distinct exit code, nothing left (as tests/bad_input_test.ts)
+Deno.test("afxdp: a sim knob is a usage error", async () => {
+  await withStateDir(async (state) => {
+    const r = await skt(
+      ["run", "netifdirecttxrx", "--backend", "afxdp", "--sim-knob", "debug.sim.corrupt_frame=1"],
+      { [STATE_DIR_ENV]: state },
+    );
+    assertEquals(r.code, 2);
+    assertEquals(r.stderr, "skt: --sim-knob only applies to the sim backend, not afxdp\n");
+    assertEquals(entriesOf(state), []);
+  });
+});
+
+Deno.test({
+  name: "afxdp: a test whose kernel feature AF_XDP lacks is skipped, exit 4",
+  ignore: Deno.build.os !== "linux",
+  fn: () =>
+    withStateDir(async (state) => {
+      const r = await skt(["run", "netifdirectchanevents", "--backend", "afxdp"], {
+        [STATE_DIR_ENV]: state,
+      });
+      assertEquals(r.code, 4, r.stderr);
+      // as root: the test's own reason; otherwise the backend's
+      assertMatch(
+        r.stdout,
+        /^netifdirectchanevents afxdp SKIP \d+\.\d\ds \((AF_XDP has no per-packet transmit status|the afxdp backend needs root|this kernel refuses AF_XDP|whether this kernel|the afxdp shim is not built).*\)\n$/,
+      );
+      assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assertEquals(entriesOf(state), []);
+    }),
 });

@@ -268,25 +268,6 @@ if (Deno.build.os !== "darwin") {
   });
 }
 
-CASES.push({
-  name: "a sim knob on the afxdp backend",
-  args: ["run", T, "--backend", "afxdp", "--sim-knob", "debug.sim.corrupt_frame=1"],
-  code: USAGE,
-  stderr: /^skt: --sim-knob only applies to the sim backend, not afxdp$/,
-});
-
-if (Deno.build.os === "linux") {
-  CASES.push({
-    name: "a test whose kernel feature AF_XDP lacks",
-    args: ["run", "netifdirectchanevents", "--backend", "afxdp"],
-    code: NOTHING_RAN,
-    // as root: the test's own reason; otherwise the backend's
-    stdout:
-      /^netifdirectchanevents afxdp SKIP \d+\.\d\ds \((AF_XDP has no per-packet transmit status|the afxdp backend needs root|this kernel refuses AF_XDP|whether this kernel|the afxdp shim is not built).*\)\n$/,
-    stderr: /^(Test Result: SKIPPED|Test "netifdirectchanevents": skipped: the afxdp shim .*)$/,
-  });
-}
-
 for (const c of CASES) {
   Deno.test(`bad input: ${c.name} -> exit ${c.code}, one line, nothing left`, async () => {
     using box = new Sandbox(false);

@@ -11,8 +11,7 @@ import { SpiError } from "../../ffi/errors.ts";
 import type { BackendName } from "../../ffi/loader.ts";
 import { SIM_DOMAIN_PREFIX, simRoot, stateDir } from "./env.ts";
 import { type JournalEntry, type JournalTarget, parseJournal, undoEntry } from "./journal.ts";
-import { listNetns, netnsDelete } from "./host.ts";
-import { NETNS_NAME } from "./veth.ts";
+import { HOST_ONLY_TARGET, sweepRunNetns } from "./veth.ts";
 import { type LedgerRecord, RECORD_SUFFIX } from "./ledger.ts";
 import { isRunning, isVerifiable } from "./processes.ts";
 import { removeIfPresent, tidyStateDir } from "./state_files.ts";
@@ -68,29 +67,11 @@ function restoreDirect(record: LedgerRecord, entries: JournalEntry[]): RestoreRe
   return undoEntries(Shim.load(record.backend), entries);
 }
 
-/**
- * afxdp: network namespaces, a file and a directory, all undone without the
- * shim (so a run is cleaned up even where the afxdp shim is no longer built).
- */
-function restoreAfxdp(_record: LedgerRecord, entries: JournalEntry[]): RestoreResult {
-  const refuse = (): never => {
-    throw new Error("an afxdp run changes no sysctl or interface through the shim");
-  };
-  const hostOnly: JournalTarget = {
-    backend: "afxdp",
-    sysctlGetInt: refuse,
-    sysctlSetInt: refuse,
-    sysctlGetString: refuse,
-    sysctlSetString: refuse,
-    ifnetDestroy: refuse,
-  };
-  return undoEntries(hostOnly, entries);
-}
-
 const restorers = new Map<BackendName, JournalRestorer>([
   ["sim", restoreSim],
   ["skywalk", restoreDirect],
-  ["afxdp", restoreAfxdp],
+  // afxdp: namespaces, a file and a directory; undone without the shim (veth.ts)
+  ["afxdp", (_record, entries) => undoEntries(HOST_ONLY_TARGET, entries)],
 ]);
 
 /** Replaces the restorer of a backend (the plug for a backend-specific journal). */
@@ -124,7 +105,9 @@ export function recoverLeftovers(): RecoveryReport {
   for (const name of names) recoverRun(`${dir}/${name}`, report);
   if (names.length > 0) tidyStateDir(dir);
   sweepSimDomains(report);
-  sweepNetns(report);
+  const netns = sweepRunNetns(Deno.pid);
+  report.actions.push(...netns.actions);
+  report.problems.push(...netns.problems);
   return report;
 }
 
@@ -280,27 +263,6 @@ function sweepSimDomains(report: RecoveryReport): void {
     }
     if (removeDomain(path, report)) {
       report.actions.push(`removed the sim domain ${path} of pid ${pid}, which is gone`);
-    }
-  }
-}
-
-/**
- * Network namespaces of afxdp runs whose parent is gone (skt-<pid>-...): a run
- * journals its namespaces before making them, so this only finds those of a
- * run whose journal was lost; deleting one deletes its veth and XDP program.
- */
-function sweepNetns(report: RecoveryReport): void {
-  if (Deno.build.os !== "linux" || Deno.uid() !== 0) return;
-  for (const name of listNetns(NETNS_NAME)) {
-    const pid = Number(NETNS_NAME.exec(name)![1]);
-    if (pid === Deno.pid || isRunning({ pid, started: null })) continue;
-    try {
-      netnsDelete(name);
-      report.actions.push(`deleted the network namespace ${name} of pid ${pid}, which is gone`);
-    } catch (e) {
-      report.problems.push(
-        `could not delete the network namespace ${name}: ${(e as Error).message}`,
-      );
     }
   }
 }

@@ -8,10 +8,11 @@
  * Everything is written to the run's journal before it is made; deleting the
  * namespaces deletes the veth pair and the XDP programs attached to it.
  */
-import type { Journal } from "./journal.ts";
+import type { Journal, JournalTarget } from "./journal.ts";
 import { FETH0_NAME, FETH1_NAME } from "./addresses.ts";
 import { stateDir } from "./env.ts";
-import { ip, netnsWriteProc } from "./host.ts";
+import { ip, listNetns, netnsDelete, netnsWriteProc } from "./host.ts";
+import { isRunning } from "./processes.ts";
 import type { Log } from "../log.ts";
 
 /** The MACs the pair gets: those the sim gives feth0 and feth1 ("feth" + unit). */
@@ -122,4 +123,44 @@ function exists(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What undoes an afxdp journal: its entries (namespaces, a file, a directory)
+ * need no shim, so a killed run is cleaned up even where the afxdp shim is no
+ * longer built; a sysctl or interface entry would be refused.
+ */
+export const HOST_ONLY_TARGET: JournalTarget = (() => {
+  const refuse = (): never => {
+    throw new Error("an afxdp run changes no sysctl or interface through the shim");
+  };
+  return {
+    backend: "afxdp",
+    sysctlGetInt: refuse,
+    sysctlSetInt: refuse,
+    sysctlGetString: refuse,
+    sysctlSetString: refuse,
+    ifnetDestroy: refuse,
+  };
+})();
+
+/**
+ * Network namespaces of afxdp runs whose parent is gone (skt-<pid>-...). A run
+ * journals its namespaces before making them, so this only finds those of a
+ * run whose journal was lost; deleting one deletes its veth and XDP program.
+ */
+export function sweepRunNetns(self: number): { actions: string[]; problems: string[] } {
+  const out = { actions: [] as string[], problems: [] as string[] };
+  if (Deno.build.os !== "linux" || Deno.uid() !== 0) return out;
+  for (const name of listNetns(NETNS_NAME)) {
+    const pid = Number(NETNS_NAME.exec(name)![1]);
+    if (pid === self || isRunning({ pid, started: null })) continue;
+    try {
+      netnsDelete(name);
+      out.actions.push(`deleted the network namespace ${name} of pid ${pid}, which is gone`);
+    } catch (e) {
+      out.problems.push(`could not delete the network namespace ${name}: ${(e as Error).message}`);
+    }
+  }
+  return out;
 }

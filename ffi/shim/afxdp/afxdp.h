@@ -155,11 +155,12 @@ void axp_xsk_close(struct channel *ch);
 /* channel.c */
 struct channel *axp_channel_by_fd(int fd);
 struct channel *axp_channel_by_ifname(const char *ifname);
+
+/* rings.c */
 int axp_tx_sync(struct channel *ch);
 int axp_rx_sync(struct channel *ch);
 uint32_t axp_rx_pull(struct channel *ch);      /* moves RX descriptors into slots; returns user-visible frames */
-uint32_t axp_tx_free(struct channel *ch);
-uint32_t axp_rx_unread(struct channel *ch);      /* user-visible free TX slots, kicking a pending TX ring */
+uint32_t axp_tx_free(struct channel *ch);      /* user-visible free TX slots, kicking a pending TX ring */
 int axp_xdp_stats(struct channel *ch, struct xdp_statistics *st);
 void axp_pool_put(struct channel *ch, struct axp_pkt *p);
 struct axp_pkt *axp_pool_get(struct channel *ch, int rx);

@@ -187,10 +187,16 @@ static int link_stats(const char *ifname, uint64_t out[4])
 }
 
 /*
- * One consistent reading: while the peer still sends, frames arrive between the
- * reads of the veth's and the socket's counters; the reading is taken again
- * (1 ms apart, at most 1 s) until the veth's rx_packets did not move across it.
+ * One consistent reading. Frames the veth has counted in (rx_packets) may not
+ * have reached the socket yet: queued for the receiving side's NAPI or
+ * backlog, which a loaded machine runs late, while the peer may still be
+ * sending. The reading is taken again, 1 ms apart, until every frame counted
+ * in is accounted for by the socket (moved into slots, waiting in its RX ring,
+ * or counted dropped) and the veth's count did not move across the reading;
+ * at most SNAPSHOT_TRIES times (then the caller's check reports the mismatch).
  */
+#define SNAPSHOT_TRIES 5000
+
 int32_t plat_ifnet_get_stats(const char *ifname, uint64_t *out, uint32_t n)
 {
 	if (!valid_name(ifname) || (n > 0 && out == NULL))
@@ -205,12 +211,15 @@ int32_t plat_ifnet_get_stats(const char *ifname, uint64_t *out, uint32_t n)
 		if (err)
 			return err;
 		memset(v, 0, sizeof(v));
-		if (ch != NULL) {
-			if (axp_xdp_stats(ch, &st) != 0)
-				st = ch->last_stats;
-			v[SKT_STAT_XSK_RX_UNREAD] = axp_rx_unread(ch);
-		}
-		if (ch == NULL || link_stats(ifname, again) != 0 || again[0] == link[0] || tries >= 1000)
+		if (ch == NULL)
+			break;
+		if (axp_xdp_stats(ch, &st) != 0)
+			st = ch->last_stats;
+		uint32_t waiting = xsk_cons_nb_avail(&ch->rx, AXP_RX_SLOTS);
+		v[SKT_STAT_XSK_RX_UNREAD] = waiting + (ch->rxr.ktail - ch->rxr.head);
+		uint64_t accounted = ch->c.rx_frames + waiting + st.rx_dropped + st.rx_ring_full;
+		if (link_stats(ifname, again) != 0 || tries >= SNAPSHOT_TRIES ||
+		    (again[0] == link[0] && accounted == link[0]))
 			break;
 		usleep(1000);
 	}

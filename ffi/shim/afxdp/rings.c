@@ -223,12 +223,6 @@ uint32_t axp_rx_pull(struct channel *ch)
 	return ch->rxr.tail - ch->rxr.head;
 }
 
-/* frames the kernel delivered that the user has not taken: RX ring + slots from head */
-uint32_t axp_rx_unread(struct channel *ch)
-{
-	return xsk_cons_nb_avail(&ch->rx, AXP_RX_SLOTS) + (ch->rxr.ktail - ch->rxr.head);
-}
-
 int axp_rx_sync(struct channel *ch)
 {
 	struct channel_ring_desc *r = &ch->rxr;
