@@ -238,3 +238,22 @@ Deno.test({
       assertEquals(entriesOf(state), []);
     }),
 });
+
+Deno.test({
+  name: `afxdp: the C smoke test balances every frame against the kernel's counters${skipped}`,
+  ignore: reason !== null,
+  fn: async () => {
+    const build = new URL("../ffi/build/", import.meta.url).pathname;
+    for (
+      const [bin, args] of [
+        [`${build}afxdp_smoke`, ["--pool", "split", "--bind", "copy"]],
+        [`${build}afxdp_smoke`, ["--mode", "skb", "--upstream-loop"]],
+      ] as const
+    ) {
+      const out = await new Deno.Command(bin, { args: [...args], stdin: "null" }).output();
+      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 0, text);
+      assertEquals(text.match(/\(holds\)/g)?.length, 2, text);
+    }
+  },
+});

@@ -21,8 +21,8 @@ export const VETH_MTU = 1500;
 
 /** Every namespace skt makes starts so; recovery.ts sweeps those of dead runs. */
 export const NETNS_PREFIX = "skt-";
-/** skt-<run id>-<end>: the run id starts with the parent's pid. */
-export const NETNS_NAME = /^skt-(\d+)-[0-9a-z]+-[0-9a-z]+-[01]$/;
+/** skt-<run id>-<end> (the run id starts with the parent's pid), or tests/c/afxdp_smoke's skt-smoke-<pid>-<end>. */
+export const NETNS_NAME = /^skt-(?:smoke-(\d+)|(\d+)-[0-9a-z]+-[0-9a-z]+)-[01]$/;
 
 /** The two namespaces of a run (feth0's, feth1's). */
 export function runNetns(runId: string): [string, string] {
@@ -153,7 +153,8 @@ export function sweepRunNetns(self: number): { actions: string[]; problems: stri
   const out = { actions: [] as string[], problems: [] as string[] };
   if (Deno.build.os !== "linux" || Deno.uid() !== 0) return out;
   for (const name of listNetns(NETNS_NAME)) {
-    const pid = Number(NETNS_NAME.exec(name)![1]);
+    const m = NETNS_NAME.exec(name)!;
+    const pid = Number(m[1] ?? m[2]);
     if (pid === self || isRunning({ pid, started: null })) continue;
     try {
       netnsDelete(name);
