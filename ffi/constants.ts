@@ -140,7 +140,9 @@ export const XdpStat = {
   rxAddrMax: 37,
   /** frames in the RX ring and slots the user had not taken when the counters were read */
   rxUnread: 38,
-  count: 39,
+  /** ms the reading waited for the frames the veth counted in to reach the socket */
+  statsWaitMs: 39,
+  count: 40,
 } as const;
 
 /** SKT_STAT_XDP_MODE values. */

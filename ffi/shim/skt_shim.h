@@ -107,7 +107,8 @@ SKT_EXPORT int32_t skt_ifnet_get_stats(const char *ifname, uint64_t *out, uint32
 #define SKT_STAT_RX_ADDR_MIN       36
 #define SKT_STAT_RX_ADDR_MAX       37
 #define SKT_STAT_XSK_RX_UNREAD     38 /* frames in the RX ring and RX slots the user has not advanced past */
-#define SKT_STAT_AFXDP_COUNT       39
+#define SKT_STAT_STATS_WAIT_MS     39 /* ms this reading waited for the frames counted in to reach the socket */
+#define SKT_STAT_AFXDP_COUNT       40
 
 /* --- nexus --- */
 SKT_EXPORT int32_t skt_nexus_controller_create(uint64_t *out /* skt_nxctl* */);

@@ -33,6 +33,8 @@ export interface KernelDrops {
   gaps: number;
   /** frames dropped after the last frame read: arrived - unread - (last packet number + 1) */
   droppedAfterLast: number;
+  /** ms the backend waited for frames the veth counted in to reach the socket */
+  waitedMs: number;
   counters: {
     rxDropped: number;
     rxRingFull: number;
@@ -72,6 +74,7 @@ export function kernelDrops(results: readonly (ChildResult | null)[]): KernelDro
       kernel: counters.rxDropped + counters.rxRingFull,
       gaps: me.gaps,
       droppedAfterLast: arrived - unread - ((me.lastReceived ?? -1) + 1),
+      waitedMs: n("statsWaitMs"),
       counters,
     }];
   });
@@ -98,7 +101,8 @@ function detail(d: KernelDrops): string {
   const c = d.counters;
   return `${d.mode}: rx_dropped ${c.rxDropped}, rx_ring_full ${c.rxRingFull}, ` +
     `rx_fill_ring_empty_descs ${c.rxFillRingEmptyDescs}, tx_invalid_descs ${c.txInvalidDescs}, ` +
-    `veth rx_dropped ${c.linkRxDropped}, peer veth tx_dropped ${c.peerLinkTxDropped}`;
+    `veth rx_dropped ${c.linkRxDropped}, peer veth tx_dropped ${c.peerLinkTxDropped}` +
+    (d.waitedMs ? `; counters read after waiting ${d.waitedMs} ms for frames in flight` : "");
 }
 
 /** One phrase per receiver for result lines and reports. */

@@ -206,6 +206,7 @@ int32_t plat_ifnet_get_stats(const char *ifname, uint64_t *out, uint32_t n)
 	struct channel *ch = axp_channel_by_ifname(ifname);
 	struct xdp_statistics st;
 	memset(&st, 0, sizeof(st));
+	uint64_t t0 = plat_mach_absolute_time();
 	for (int tries = 0;; tries++) {
 		int err = link_stats(ifname, link);
 		if (err)
@@ -223,6 +224,7 @@ int32_t plat_ifnet_get_stats(const char *ifname, uint64_t *out, uint32_t n)
 			break;
 		usleep(1000);
 	}
+	v[SKT_STAT_STATS_WAIT_MS] = (plat_mach_absolute_time() - t0) / 1000000;
 	v[SKT_STAT_LINK_RX_PACKETS] = link[0];
 	v[SKT_STAT_LINK_RX_DROPPED] = link[1];
 	v[SKT_STAT_LINK_TX_PACKETS] = link[2];

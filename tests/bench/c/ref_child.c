@@ -495,7 +495,7 @@ static void xdp_json(char *out, size_t len, const char *ifname)
 		"mode", "zeroCopy", "zeroCopyTried", "zeroCopyErrno", "rxDropped", "rxInvalidDescs",
 		"txInvalidDescs", "rxRingFull", "rxFillRingEmptyDescs", "txRingEmptyDescs", "linkRxPackets",
 		"linkRxDropped", "linkTxPackets", "linkTxDropped", "rxFrames", "txCompleted", "txInRxRegion",
-		"txAddrMin", "txAddrMax", "rxAddrMin", "rxAddrMax", "rxUnread",
+		"txAddrMin", "txAddrMax", "rxAddrMin", "rxAddrMax", "rxUnread", "statsWaitMs",
 	};
 	_Static_assert(sizeof(names) / sizeof(names[0]) == SKT_STAT_AFXDP_COUNT - SKT_STAT_XDP_MODE,
 	    "one name per afxdp counter");
