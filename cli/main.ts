@@ -78,6 +78,12 @@ const timeoutOption = withDefault(
   DEFAULT_OPTIONS.timeoutSec,
   shown(DEFAULT_OPTIONS.timeoutSec),
 );
+const strictOption = option("--strict", {
+  description: [{
+    type: "text",
+    text: "a failed strict check (frame accounting, what the test exercised) fails the run",
+  }],
+});
 /** test-only sysctls set in the backend before init (debug.sim.* knobs) */
 const simKnobsOption = multiple(
   option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true }),
@@ -92,7 +98,11 @@ const workloadOptions = object({
   verbose: verboseOption,
 });
 /** What the parent of a run takes besides: the timeout and the sim's test knobs (run, sweep). */
-const parentOptions = object({ timeout: timeoutOption, knobs: simKnobsOption });
+const parentOptions = object({
+  timeout: timeoutOption,
+  knobs: simKnobsOption,
+  strict: strictOption,
+});
 
 const parser = or(
   command(

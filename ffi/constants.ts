@@ -100,8 +100,10 @@ export const IfStat = {
   dropUnconsumed: 15,
   /** NETIF_STATS_DROP_NO_RX_CB: broadcast/multicast destination on a low-latency peer */
   dropNoRxCb: 16,
+  /** frames its channel left unread in the RX ring when it closed (in flight at the stop) */
+  rxLeftAtClose: 17,
   /** how many counters there are (not a counter) */
-  count: 17,
+  count: 18,
 } as const;
 
 /**
@@ -111,38 +113,38 @@ export const IfStat = {
  */
 export const XdpStat = {
   /** 1 native (DRV), 2 generic (SKB) */
-  mode: 17,
+  mode: 18,
   /** bound zero copy (XDP_OPTIONS) */
-  zeroCopy: 18,
+  zeroCopy: 19,
   /** 1 when XDP_ZEROCOPY was tried first (copy mode) */
-  zeroCopyTried: 19,
+  zeroCopyTried: 20,
   /** the errno of that try, 0 when it was accepted */
-  zeroCopyErrno: 20,
-  rxDropped: 21,
-  rxInvalidDescs: 22,
-  txInvalidDescs: 23,
-  rxRingFull: 24,
-  rxFillRingEmptyDescs: 25,
-  txRingEmptyDescs: 26,
-  linkRxPackets: 27,
-  linkRxDropped: 28,
-  linkTxPackets: 29,
-  linkTxDropped: 30,
+  zeroCopyErrno: 21,
+  rxDropped: 22,
+  rxInvalidDescs: 23,
+  txInvalidDescs: 24,
+  rxRingFull: 25,
+  rxFillRingEmptyDescs: 26,
+  txRingEmptyDescs: 27,
+  linkRxPackets: 28,
+  linkRxDropped: 29,
+  linkTxPackets: 30,
+  linkTxDropped: 31,
   /** descriptors taken from the socket's RX ring */
-  rxFrames: 31,
+  rxFrames: 32,
   /** addresses taken from the completion ring */
-  txCompleted: 32,
+  txCompleted: 33,
   /** TX descriptors whose chunk lies in the RX half of a split UMEM */
-  txInRxRegion: 33,
-  txAddrMin: 34,
-  txAddrMax: 35,
-  rxAddrMin: 36,
-  rxAddrMax: 37,
+  txInRxRegion: 34,
+  txAddrMin: 35,
+  txAddrMax: 36,
+  rxAddrMin: 37,
+  rxAddrMax: 38,
   /** frames in the RX ring and slots the user had not taken when the counters were read */
-  rxUnread: 38,
+  rxUnread: 39,
   /** ms the reading waited for the frames the veth counted in to reach the socket */
-  statsWaitMs: 39,
-  count: 40,
+  statsWaitMs: 40,
+  count: 41,
 } as const;
 
 /** SKT_STAT_XDP_MODE values. */

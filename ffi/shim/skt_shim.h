@@ -4,16 +4,17 @@
  * Shaped after the Skywalk SPI (skt_spi.h) with FFI-friendly types:
  *   - status:   int32_t, 0 or a non-negative value on success, -errno on failure;
  *   - handles:  channel and nexus controller are opaque pointers (created once);
- *               slots are ring indexes (int32, -1 = none), packets are u32
+ *               slots are opaque tokens (int32 >= 0, -1 = none: not ring
+ *               indexes, see DESIGN.md), packets are u32
  *               handles from a per-channel table (0 = none), buflets are
  *               indexes within a packet (int32, -1 = none);
  *   - 64-bit:   uint64_t (bigint in JS) only for times and addresses;
  *   - bytes:    copied by C between packet buffers and JS-owned buffers.
  * The message of the last failure in this thread is kept for skt_last_error.
  *
- * Calls the kernel would answer by killing the process (attach an unfinalized
- * packet, advance past an RX slot still holding a packet in UPP mode, ...) are
- * checked here first and refused with -EINVAL and a message.
+ * Calls libsyscall would abort on or the kernel kill the process for (attach an
+ * unfinalized packet, advance past an RX slot still holding a packet in UPP
+ * mode, ...) are checked first and refused with -EINVAL and xnu's reason.
  */
 #ifndef SKT_SHIM_H
 #define SKT_SHIM_H
@@ -21,7 +22,7 @@
 #include <stdint.h>
 #include "skt_platform.h"
 
-#define SKT_SHIM_ABI_VERSION 1
+#define SKT_SHIM_ABI_VERSION 2  /* 2: slots are tokens; a listener flow returns NEXUS_PORT_ANY */
 
 #if defined(__GNUC__)
 #define SKT_EXPORT __attribute__((visibility("default")))
@@ -81,39 +82,43 @@ SKT_EXPORT int32_t skt_ifnet_get_stats(const char *ifname, uint64_t *out, uint32
 /* netif's own drops (appended) */
 #define SKT_STAT_DROP_UNCONSUMED   15 /* NETIF_STATS_DROP: feth left the chain (no peer channel) */
 #define SKT_STAT_DROP_NO_RX_CB     16 /* NETIF_STATS_DROP_NO_RX_CB: bcast/mcast dst on a low-latency peer */
-#define SKT_STAT_COUNT             17
+/* the receiving side (appended): frames in a channel's RX ring that it never read, counted on
+ * its interface when the channel closes (frames in flight when the receiver stopped) */
+#define SKT_STAT_RX_LEFT_AT_CLOSE  17
+#define SKT_STAT_COUNT             18
 /* afxdp only (appended after SKT_STAT_COUNT; the sim and skywalk write SKT_STAT_COUNT):
  * the socket's XDP_STATISTICS, the veth's own counters, the XDP mode and
  * what the UMEM addresses prove about split pools */
-#define SKT_STAT_XDP_MODE          17 /* 1 native (DRV), 2 generic (SKB) */
-#define SKT_STAT_XDP_ZEROCOPY      18 /* XDP_OPTIONS: 1 if bound zero copy */
-#define SKT_STAT_XDP_ZC_TRIED      19 /* 1 if XDP_ZEROCOPY was tried first */
-#define SKT_STAT_XDP_ZC_ERRNO      20 /* its errno (0: accepted) */
-#define SKT_STAT_XSK_RX_DROPPED    21 /* xdp_statistics.rx_dropped */
-#define SKT_STAT_XSK_RX_INVALID    22 /* rx_invalid_descs */
-#define SKT_STAT_XSK_TX_INVALID    23 /* tx_invalid_descs */
-#define SKT_STAT_XSK_RX_RING_FULL  24 /* rx_ring_full */
-#define SKT_STAT_XSK_FILL_EMPTY    25 /* rx_fill_ring_empty_descs */
-#define SKT_STAT_XSK_TX_RING_EMPTY 26 /* tx_ring_empty_descs */
-#define SKT_STAT_LINK_RX_PACKETS   27 /* the interface's rtnl_link_stats */
-#define SKT_STAT_LINK_RX_DROPPED   28
-#define SKT_STAT_LINK_TX_PACKETS   29
-#define SKT_STAT_LINK_TX_DROPPED   30
-#define SKT_STAT_XSK_RX_FRAMES     31 /* descriptors taken from the RX ring */
-#define SKT_STAT_XSK_TX_COMPLETED  32 /* addresses taken from the completion ring */
-#define SKT_STAT_TX_IN_RX_REGION   33 /* TX descriptors whose frame lies in the RX half */
-#define SKT_STAT_TX_ADDR_MIN       34 /* lowest / highest UMEM offset sent and received */
-#define SKT_STAT_TX_ADDR_MAX       35
-#define SKT_STAT_RX_ADDR_MIN       36
-#define SKT_STAT_RX_ADDR_MAX       37
-#define SKT_STAT_XSK_RX_UNREAD     38 /* frames in the RX ring and RX slots the user has not advanced past */
-#define SKT_STAT_STATS_WAIT_MS     39 /* ms this reading waited for the frames counted in to reach the socket */
-#define SKT_STAT_AFXDP_COUNT       40
+#define SKT_STAT_XDP_MODE          18 /* 1 native (DRV), 2 generic (SKB) */
+#define SKT_STAT_XDP_ZEROCOPY      19 /* XDP_OPTIONS: 1 if bound zero copy */
+#define SKT_STAT_XDP_ZC_TRIED      20 /* 1 if XDP_ZEROCOPY was tried first */
+#define SKT_STAT_XDP_ZC_ERRNO      21 /* its errno (0: accepted) */
+#define SKT_STAT_XSK_RX_DROPPED    22 /* xdp_statistics.rx_dropped */
+#define SKT_STAT_XSK_RX_INVALID    23 /* rx_invalid_descs */
+#define SKT_STAT_XSK_TX_INVALID    24 /* tx_invalid_descs */
+#define SKT_STAT_XSK_RX_RING_FULL  25 /* rx_ring_full */
+#define SKT_STAT_XSK_FILL_EMPTY    26 /* rx_fill_ring_empty_descs */
+#define SKT_STAT_XSK_TX_RING_EMPTY 27 /* tx_ring_empty_descs */
+#define SKT_STAT_LINK_RX_PACKETS   28 /* the interface's rtnl_link_stats */
+#define SKT_STAT_LINK_RX_DROPPED   29
+#define SKT_STAT_LINK_TX_PACKETS   30
+#define SKT_STAT_LINK_TX_DROPPED   31
+#define SKT_STAT_XSK_RX_FRAMES     32 /* descriptors taken from the RX ring */
+#define SKT_STAT_XSK_TX_COMPLETED  33 /* addresses taken from the completion ring */
+#define SKT_STAT_TX_IN_RX_REGION   34 /* TX descriptors whose frame lies in the RX half */
+#define SKT_STAT_TX_ADDR_MIN       35 /* lowest / highest UMEM offset sent and received */
+#define SKT_STAT_TX_ADDR_MAX       36
+#define SKT_STAT_RX_ADDR_MIN       37
+#define SKT_STAT_RX_ADDR_MAX       38
+#define SKT_STAT_XSK_RX_UNREAD     39 /* frames in the RX ring and RX slots the user has not advanced past */
+#define SKT_STAT_STATS_WAIT_MS     40 /* ms this reading waited for the frames counted in to reach the socket */
+#define SKT_STAT_AFXDP_COUNT       41
 
 /* --- nexus --- */
 SKT_EXPORT int32_t skt_nexus_controller_create(uint64_t *out /* skt_nxctl* */);
 SKT_EXPORT void skt_nexus_controller_destroy(skt_nxctl *ctl);
-/* returns the allocated nexus port (>= 0) or -errno; NULL addresses = none */
+/* returns the flow's nexus port (>= 0; 65535 = NEXUS_PORT_ANY for a listener
+ * flow, which binds none) or -errno; NULL addresses = none */
 SKT_EXPORT int32_t skt_nexus_flow_add(skt_nxctl *ctl, const uint8_t *nx_uuid16, uint32_t flags,
     const uint8_t *saddr16, const uint8_t *daddr16);
 
@@ -127,7 +132,8 @@ SKT_EXPORT int32_t skt_channel_get_fd(skt_channel *ch);
 SKT_EXPORT int32_t skt_channel_sync(skt_channel *ch, uint32_t mode);
 
 /* --- slots (ring = SKT_RING_TX / SKT_RING_RX) --- */
-/* returns the slot index after `prev` (-1 = from head) or -1 if none; fills *prop (64 B, slot_prop_t) */
+/* returns the token of the slot after `prev` (-1 = from head) or -1 if none; fills *prop
+ * (64 B, slot_prop_t, as libsyscall does: sp_idx is 0 on a user-packet-pool TX ring) */
 SKT_EXPORT int32_t skt_ring_get_next_slot(skt_channel *ch, uint32_t ring, int32_t prev, uint8_t *prop);
 SKT_EXPORT int32_t skt_ring_advance_slot(skt_channel *ch, uint32_t ring, uint32_t slot);
 SKT_EXPORT int32_t skt_ring_set_slot_properties(skt_channel *ch, uint32_t ring, uint32_t slot,
@@ -136,7 +142,7 @@ SKT_EXPORT int32_t skt_ring_set_slot_properties(skt_channel *ch, uint32_t ring, 
 SKT_EXPORT int32_t skt_ring_slot_get_packet(skt_channel *ch, uint32_t ring, uint32_t slot);
 SKT_EXPORT int32_t skt_ring_slot_attach_packet(skt_channel *ch, uint32_t ring, uint32_t slot, uint32_t pkt);
 SKT_EXPORT int32_t skt_ring_slot_detach_packet(skt_channel *ch, uint32_t ring, uint32_t slot, uint32_t pkt);
-/* free slots the user may fill (TX) or filled slots it may read (RX) */
+/* os_channel_available_slot_count: free TX slots (one always stays empty) or filled RX slots */
 SKT_EXPORT int32_t skt_ring_available_slots(skt_channel *ch, uint32_t ring);
 
 /* --- user packet pool --- */
@@ -152,6 +158,8 @@ SKT_EXPORT int32_t skt_packet_get_data_length(skt_channel *ch, uint32_t pkt);
 SKT_EXPORT int32_t skt_packet_set_packetid(skt_channel *ch, uint32_t pkt, const uint8_t *id16);
 SKT_EXPORT int32_t skt_packet_get_packetid(skt_channel *ch, uint32_t pkt, uint8_t *id16);
 SKT_EXPORT int32_t skt_packet_set_expire_time(skt_channel *ch, uint32_t pkt, uint64_t ts);
+/* 0 and *ts, or -ENOENT when the packet carries no expire time */
+SKT_EXPORT int32_t skt_packet_get_expire_time(skt_channel *ch, uint32_t pkt, uint64_t *ts);
 SKT_EXPORT int32_t skt_packet_set_expiry_action(skt_channel *ch, uint32_t pkt, uint32_t action);
 SKT_EXPORT int32_t skt_packet_finalize(skt_channel *ch, uint32_t pkt);
 

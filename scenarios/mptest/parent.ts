@@ -19,7 +19,15 @@ import { skipReason } from "../machine/gate.ts";
 import { recoverLeftovers } from "../machine/recovery.ts";
 import { RunLedger } from "../machine/ledger.ts";
 import type { MpTest } from "../netifdirect/table.ts";
-import { dropMismatch, kernelDrops } from "../netifdirect/kernel_drops.ts";
+import { dropMismatch, kernelDrops, kernelStrict } from "../netifdirect/kernel_drops.ts";
+import {
+  CHILD_IFNAMES,
+  evaluateStrict,
+  type IfStats,
+  readFinalStats,
+  type StrictReport,
+} from "../netifdirect/strict.ts";
+import type { ChildResult } from "../netifdirect/defs.ts";
 import type { Log } from "../log.ts";
 import { SktError } from "../../ffi/errors.ts";
 import { ChildProc } from "./children.ts";
@@ -120,6 +128,7 @@ async function runInSession(
   const ctx = { journal, log, runId: ledger.record.run };
   const children: ChildProc[] = [];
   let failure: string | null = null;
+  let finalStats: (IfStats | null)[] = [];
   try {
     for (const [name, value] of Object.entries(options.knobs)) journal.setInt(name, value);
     test.init(ctx);
@@ -141,6 +150,12 @@ async function runInSession(
     for (const child of children) child.terminate(`the parent failed: ${failure}`, graces.killMs);
     await Promise.all(children.map((c) => c.status));
   } finally {
+    // the children are gone: the counters are final until fini destroys the pair
+    try {
+      finalStats = readFinalStats(session.shim);
+    } catch {
+      // strict only: its accounting is then unmeasured
+    }
     const problems = runFini(test, ctx);
     if (problems.length > 0) {
       failure ??= `cleanup failed: ${problems.join("; ")}`;
@@ -149,11 +164,15 @@ async function runInSession(
   }
 
   const reports = await Promise.all(children.map((c) => reportChild(c)));
-  // afxdp: the receivers' gaps against the kernel's counters (skt's check, beside upstream's)
-  const drops = kernelDrops(reports.map((r) => r.result));
+  const { verdict, reason } = decideVerdict(failure, reports, children);
+  // afxdp: the receivers' gaps against the kernel's counters, in skt's strict verdict
+  const results = reports.map((r) => r.result);
+  const drops = kernelDrops(results);
+  const strict = options.backend === "afxdp"
+    ? kernelStrict(test.testId, results, CHILD_IFNAMES.slice(0, test.nchildren))
+    : strictVerdict(test, results, finalStats);
   const mismatch = dropMismatch(drops);
-  if (mismatch) log.info(`kernel drop count: ${mismatch}`);
-  const { verdict, reason } = decideVerdict(failure ?? mismatch, reports, children);
+  if (mismatch) log.info(`strict: kernel drop count: ${mismatch}`);
   log.info(`Test ${test.name}: ${test.description} ${verdict === "pass" ? "PASSED" : "FAILED"}`);
   return {
     test: test.name,
@@ -165,6 +184,7 @@ async function runInSession(
     drops: reports.reduce((n, r) => n + (r.result?.gaps ?? 0), 0),
     ...(drops.length > 0 ? { kernelDrops: drops } : {}),
     interrupted: interruption.signal,
+    strict,
   };
 }
 
@@ -208,6 +228,25 @@ function gate(
   }
   log.info(session ? "Test Result: SKIPPED" : `Test "${test.name}": skipped: ${skip}`);
   return skip;
+}
+
+/** skt's strict verdict; never throws: an evaluation that fails is "unmeasured". */
+function strictVerdict(
+  test: MpTest,
+  results: (ChildResult | null)[],
+  finalStats: (IfStats | null)[],
+): StrictReport {
+  try {
+    const ifnames = CHILD_IFNAMES.slice(0, test.nchildren);
+    return evaluateStrict({ testId: test.testId, ifnames, results, finalStats });
+  } catch (e) {
+    const detail = `the evaluation failed: ${(e as Error)?.message ?? e}`;
+    return {
+      verdict: "unmeasured",
+      checks: [{ name: "evaluation", ok: null, detail }],
+      upstreamWouldFail: null,
+    };
+  }
 }
 
 /** kern.skywalk.features, or null when it can't be read (upstream then skips everything). */

@@ -6,6 +6,7 @@ import type { BackendName } from "../machine/backend.ts";
 import type { ChildResult } from "../netifdirect/defs.ts";
 import type { MpTest } from "../netifdirect/table.ts";
 import type { KernelDrops } from "../netifdirect/kernel_drops.ts";
+import type { StrictReport } from "../netifdirect/strict.ts";
 import type { ChildProc } from "./children.ts";
 import type { RunOptions } from "./options.ts";
 import { type ChildMessage, isChildMessage } from "./protocol.ts";
@@ -53,6 +54,8 @@ export interface TestRecord {
   kernelDrops?: KernelDrops[];
   /** the signal that interrupted the run (SIGINT / SIGTERM), if any */
   interrupted: Deno.Signal | null;
+  /** skt's strict verdict beside upstream's (netifdirect/strict.ts); null when skipped */
+  strict: StrictReport | null;
 }
 
 export function skipRecord(
@@ -70,6 +73,7 @@ export function skipRecord(
     children: [],
     drops: 0,
     interrupted: null,
+    strict: null,
   };
 }
 

@@ -11,10 +11,12 @@
  * stops reading once its own TX is done): gaps = kernel drops - drops after
  * the last read frame, that second term derived from the veth's own count.
  * A gap the socket did not count must have been dropped by the peer's veth
- * before it got here (its tx_dropped). A run where either does not hold fails.
+ * before it got here (its tx_dropped). These are afxdp's strict checks: a run
+ * where either does not hold has a strict verdict FAIL (upstream's stands).
  */
 import { XDP_MODE_NAMES } from "../../ffi/constants.ts";
-import type { ChildResult, XdpStatName } from "./defs.ts";
+import type { ChildResult, StrictCheck, StrictReport, TestId, XdpStatName } from "./defs.ts";
+import { postRunReads } from "./strict_checks.ts";
 
 /** One receiver's account. */
 export interface KernelDrops {
@@ -109,4 +111,27 @@ function detail(d: KernelDrops): string {
 export function describeKernelDrops(d: KernelDrops): string {
   return `child ${d.child} gaps ${d.gaps} + ${d.droppedAfterLast} after its last frame = ` +
     `kernel ${d.kernel} (${detail(d)})`;
+}
+
+/** afxdp's strict verdict: each receiver's account, and skt's own reads in the children. */
+export function kernelStrict(
+  testId: TestId,
+  results: readonly (ChildResult | null)[],
+  ifnames: readonly string[],
+): StrictReport {
+  const drops = kernelDrops(results);
+  const checks: StrictCheck[] = results.map((r, i) => {
+    const name = `kernel accounting ${ifnames[i] ?? `child ${i}`}`;
+    const d = drops.find((k) => k.child === r?.child);
+    if (!r || !d) return { name, ok: null, detail: "the child reported no kernel counters" };
+    const why = dropMismatch([d]);
+    return { name, ok: why === null, detail: why ?? describeKernelDrops(d) };
+  });
+  checks.push(postRunReads({ testId, ifnames, results, finalStats: [] }));
+  const verdict = checks.some((c) => c.ok === false)
+    ? "fail"
+    : checks.some((c) => c.ok === null)
+    ? "unmeasured"
+    : "pass";
+  return { verdict, checks, upstreamWouldFail: null };
 }

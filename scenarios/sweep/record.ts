@@ -101,6 +101,7 @@ export function toRunRecord(record: TestRecord, ctx: RunContext): RunRecord {
     expiryNotifDelayNs: meanDelay((r) => r.expiryNotifDelayNs),
     expiryPropDelayNs: meanDelay((r) => r.expiryPropDelayNs),
     interrupted: record.interrupted,
+    strict: record.strict,
     children: record.children,
     log: record.verdict === "fail" ? [...ctx.log] : null,
   };
