@@ -2,7 +2,7 @@
  * skt: run xnu's Skywalk netif direct mptests.
  *
  *   skt list [--backend B]
- *   skt run NAME... [--backend sim|skywalk] [--packets N] [--batch N] [--timeout S] [--verbose]
+ *   skt run NAME... [--backend sim|skywalk|afxdp] [--packets N] [--batch N] [--timeout S] [--verbose]
  *           [--sim-timebase NUMER/DENOM]
  *   skt sweep [--filter GLOB]... [--repeat N] [--fail-fast] [--json FILE|-] [--junit FILE] [--tap]
  *             [--baseline OLD.jsonl] [--html FILE] [--pcap DIR]
@@ -53,7 +53,8 @@ const shown = (value: number) => ({ message: message`${text(String(value))}` });
 
 const backendOption = withDefault(
   option("--backend", choice(BACKENDS, { metavar: "BACKEND" }), {
-    description: message`which shim backend runs the tests: sim or skywalk (macOS)`,
+    description:
+      message`which shim backend runs the tests: sim, skywalk (macOS) or afxdp (Linux AF_XDP, root)`,
   }),
   DEFAULT_OPTIONS.backend,
   { message: message`skywalk on macOS, sim elsewhere` },
@@ -90,6 +91,12 @@ const timeoutOption = withDefault(
   DEFAULT_OPTIONS.timeoutSec,
   shown(DEFAULT_OPTIONS.timeoutSec),
 );
+const strictOption = option("--strict", {
+  description: [{
+    type: "text",
+    text: "a failed strict check (frame accounting, what the test exercised) fails the run",
+  }],
+});
 /** test-only sysctls set in the backend before init (debug.sim.* knobs) */
 const simKnobsOption = multiple(
   option("--sim-knob", string({ metavar: "[TEST:]NAME=VALUE" }), { hidden: true }),
@@ -103,7 +110,12 @@ const workloadOptions = object({
   verbose: verboseOption,
 });
 /** What the parent of a run takes besides: the timeout and the sim's test knobs (run, sweep). */
-const parentOptions = object({ timeout: timeoutOption, knobs: simKnobsOption, pcap: pcapOption });
+const parentOptions = object({
+  timeout: timeoutOption,
+  knobs: simKnobsOption,
+  strict: strictOption,
+  pcap: pcapOption,
+});
 
 const parser = or(
   command(

@@ -18,6 +18,8 @@ export interface RunFlags {
   knobs: readonly string[];
   /** "NUMER/DENOM" for the sim's mach clock */
   timebase?: string;
+  /** a strict failure fails the run (exit 1) */
+  strict: boolean;
   /** --pcap DIR: each interface's frames as pcapng */
   pcap?: string;
 }
@@ -96,6 +98,9 @@ export const SIM_KNOBS = [
   "debug.sim.adv_ignore_disable",
   "debug.sim.drop_without_event",
   "debug.sim.expired_wrong_status",
+  "debug.sim.lose_frame_every",
+  "debug.sim.status_wrong_pktid",
+  "debug.sim.adv_hold_ms",
   "debug.sim.tx_slowdown",
 ] as const;
 
@@ -162,5 +167,5 @@ export async function runCommand(args: RunArgs, log: Log): Promise<number> {
     console.log(resultLine(record));
     if (record.interrupted) break;
   }
-  return exitStatus(records);
+  return exitStatus(records, args.strict);
 }

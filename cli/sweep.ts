@@ -111,7 +111,14 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
   let broke: unknown = null;
   try {
     outcome = await runSweep(
-      { tests, repeat: args.repeat, failFast: args.failFast, run, signal: controller.signal },
+      {
+        tests,
+        repeat: args.repeat,
+        failFast: args.failFast,
+        strict: args.strict,
+        run,
+        signal: controller.signal,
+      },
       {
         onStart: (p, i) => progress.start({ test: p.test.name, iteration: p.iteration }, i),
         onRecord: (record, i) => {
@@ -137,7 +144,7 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
   // written even when the sweep broke off with an error: the runs so far are results
   if (args.junit) {
     try {
-      writeJUnit(args.junit, records);
+      writeJUnit(args.junit, records, args.strict);
     } catch (e) {
       broke ??= e;
     }
@@ -150,7 +157,7 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
     : stopNote(outcome, records.length, planned, signals.signal());
   const table = records.length ? summaryTable(records) : [];
   if (args.tap) {
-    writeAllSync(Deno.stdout, toKtap(records, [...table, ...note]));
+    writeAllSync(Deno.stdout, toKtap(records, [...table, ...note], args.strict));
   } else {
     const lines = [...table, ...note].map((l) => l + "\n").join("");
     // with --json -, stdout is for the records (and the last line) only
@@ -186,13 +193,13 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
   }
   const caught = signals.signal();
   if (caught && !records.some((r) => r.interrupted)) return caught === "SIGINT" ? 130 : 143;
-  const status = exitStatus(records);
+  const status = exitStatus(records, args.strict);
   return status === ExitCode.pass ? compared : status;
 }
 
-function writeJUnit(path: string, records: readonly RunRecord[]): void {
+function writeJUnit(path: string, records: readonly RunRecord[], strict: boolean): void {
   try {
-    Deno.writeTextFileSync(path, toJUnitXml(records));
+    Deno.writeTextFileSync(path, toJUnitXml(records, { strict }));
   } catch (e) {
     throw new EnvironmentError(
       `could not write the --junit report to "${path}": ${whyUnwritable(e, path)}`,

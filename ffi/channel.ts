@@ -1,5 +1,6 @@
 /** A channel and its rings, slots, packets and buflets: the per-packet SPI, disposable. */
 import type { ChannelPointer, ShimCore } from "./status.ts";
+import { errno } from "./errors.ts";
 import type { ShimSymbols } from "./symbols.ts";
 import { INTERFACE_ADVISORY_SIZE, PACKET_ID_SIZE, type Ring } from "./constants.ts";
 
@@ -39,6 +40,8 @@ export class Channel implements Disposable {
   #ptr: ChannelPointer | null;
   readonly #s: ShimSymbols;
   readonly #eventOut = new Uint32Array(3);
+  readonly #u64View = new BigUint64Array(1);
+  readonly #u64 = new Uint8Array(this.#u64View.buffer);
 
   constructor(readonly shim: ShimCore, ptr: ChannelPointer, readonly attrs: BigInt64Array) {
     this.#ptr = ptr;
@@ -149,6 +152,13 @@ export class Channel implements Disposable {
       this.#s.skt_packet_set_expire_time(this.#ptr, pkt, machTime),
       "os_packet_set_expire_time",
     );
+  }
+  /** os_packet_get_expire_time: the packet's expire time, or null when it carries none. */
+  packetGetExpireTime(pkt: number): bigint | null {
+    const rc = this.#s.skt_packet_get_expire_time(this.#ptr, pkt, this.#u64);
+    if (rc === -errno("ENOENT")) return null;
+    this.#checked(rc, "os_packet_get_expire_time");
+    return this.#u64View[0];
   }
   packetSetExpiryAction(pkt: number, action: number): void {
     this.#checked(

@@ -35,6 +35,7 @@ export function fakeRecord(f: FakeRun, setup: Partial<RunRecord> = {}): RunRecor
     expiryNotifDelayNs: f.expiry ? 5000 + 37 * f.iteration : null,
     expiryPropDelayNs: f.expiry ? 9000 + 53 * f.iteration : null,
     interrupted: null,
+    strict: null,
     children: [],
     log: null,
     skt: "0.1.0",

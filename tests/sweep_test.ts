@@ -106,7 +106,7 @@ Deno.test("sweep: --repeat 3 --filter 'netifdirecttxrx*' runs the three txrx tes
     // progress: one line per finished run; the table went to stderr
     const progress = r.stderr.split("\n").filter((l) => /^\[\s*\d+\/9\] /.test(l));
     assertEquals(progress.length, 9, r.stderr);
-    assertMatch(progress[8], /^\[9\/9\] netifdirecttxrxsp iteration 3 PASS in /);
+    assertMatch(progress[8], /^\[9\/9\] netifdirecttxrxsp iteration 3 PASS \(strict PASS\) in /);
     assertMatch(r.stderr, /^netifdirecttxrxsp +3 +3 +0 +0 +\d+\.\d{3} +\d+$/m);
     const root = parseXml(Deno.readTextFileSync(junit));
     assertEquals(findAll(root, "testcase").length, 9);

@@ -82,7 +82,37 @@ SKT_EXPORT int32_t skt_ifnet_get_stats(const char *ifname, uint64_t *out, uint32
 /* netif's own drops (appended) */
 #define SKT_STAT_DROP_UNCONSUMED   15 /* NETIF_STATS_DROP: feth left the chain (no peer channel) */
 #define SKT_STAT_DROP_NO_RX_CB     16 /* NETIF_STATS_DROP_NO_RX_CB: bcast/mcast dst on a low-latency peer */
-#define SKT_STAT_COUNT             17
+/* the receiving side (appended): frames in a channel's RX ring that it never read, counted on
+ * its interface when the channel closes (frames in flight when the receiver stopped) */
+#define SKT_STAT_RX_LEFT_AT_CLOSE  17
+#define SKT_STAT_COUNT             18
+/* afxdp only (appended after SKT_STAT_COUNT; the sim and skywalk write SKT_STAT_COUNT):
+ * the socket's XDP_STATISTICS, the veth's own counters, the XDP mode and
+ * what the UMEM addresses prove about split pools */
+#define SKT_STAT_XDP_MODE          18 /* 1 native (DRV), 2 generic (SKB) */
+#define SKT_STAT_XDP_ZEROCOPY      19 /* XDP_OPTIONS: 1 if bound zero copy */
+#define SKT_STAT_XDP_ZC_TRIED      20 /* 1 if XDP_ZEROCOPY was tried first */
+#define SKT_STAT_XDP_ZC_ERRNO      21 /* its errno (0: accepted) */
+#define SKT_STAT_XSK_RX_DROPPED    22 /* xdp_statistics.rx_dropped */
+#define SKT_STAT_XSK_RX_INVALID    23 /* rx_invalid_descs */
+#define SKT_STAT_XSK_TX_INVALID    24 /* tx_invalid_descs */
+#define SKT_STAT_XSK_RX_RING_FULL  25 /* rx_ring_full */
+#define SKT_STAT_XSK_FILL_EMPTY    26 /* rx_fill_ring_empty_descs */
+#define SKT_STAT_XSK_TX_RING_EMPTY 27 /* tx_ring_empty_descs */
+#define SKT_STAT_LINK_RX_PACKETS   28 /* the interface's rtnl_link_stats */
+#define SKT_STAT_LINK_RX_DROPPED   29
+#define SKT_STAT_LINK_TX_PACKETS   30
+#define SKT_STAT_LINK_TX_DROPPED   31
+#define SKT_STAT_XSK_RX_FRAMES     32 /* descriptors taken from the RX ring */
+#define SKT_STAT_XSK_TX_COMPLETED  33 /* addresses taken from the completion ring */
+#define SKT_STAT_TX_IN_RX_REGION   34 /* TX descriptors whose frame lies in the RX half */
+#define SKT_STAT_TX_ADDR_MIN       35 /* lowest / highest UMEM offset sent and received */
+#define SKT_STAT_TX_ADDR_MAX       36
+#define SKT_STAT_RX_ADDR_MIN       37
+#define SKT_STAT_RX_ADDR_MAX       38
+#define SKT_STAT_XSK_RX_UNREAD     39 /* frames in the RX ring and RX slots the user has not advanced past */
+#define SKT_STAT_STATS_WAIT_MS     40 /* ms this reading waited for the frames counted in to reach the socket */
+#define SKT_STAT_AFXDP_COUNT       41
 
 /* --- nexus --- */
 SKT_EXPORT int32_t skt_nexus_controller_create(uint64_t *out /* skt_nxctl* */);
@@ -128,6 +158,8 @@ SKT_EXPORT int32_t skt_packet_get_data_length(skt_channel *ch, uint32_t pkt);
 SKT_EXPORT int32_t skt_packet_set_packetid(skt_channel *ch, uint32_t pkt, const uint8_t *id16);
 SKT_EXPORT int32_t skt_packet_get_packetid(skt_channel *ch, uint32_t pkt, uint8_t *id16);
 SKT_EXPORT int32_t skt_packet_set_expire_time(skt_channel *ch, uint32_t pkt, uint64_t ts);
+/* 0 and *ts, or -ENOENT when the packet carries no expire time */
+SKT_EXPORT int32_t skt_packet_get_expire_time(skt_channel *ch, uint32_t pkt, uint64_t *ts);
 SKT_EXPORT int32_t skt_packet_set_expiry_action(skt_channel *ch, uint32_t pkt, uint32_t action);
 SKT_EXPORT int32_t skt_packet_finalize(skt_channel *ch, uint32_t pkt);
 

@@ -6,6 +6,8 @@ import type { BackendName } from "../machine/backend.ts";
 import type { CapturedInterface } from "../machine/capture.ts";
 import type { ChildResult } from "../netifdirect/defs.ts";
 import type { MpTest } from "../netifdirect/table.ts";
+import type { KernelDrops } from "../netifdirect/kernel_drops.ts";
+import type { StrictReport } from "../netifdirect/strict.ts";
 import type { ChildProc } from "./children.ts";
 import type { RunOptions } from "./options.ts";
 import { type ChildMessage, isChildMessage } from "./protocol.ts";
@@ -49,8 +51,12 @@ export interface TestRecord {
   children: ChildReport[];
   /** frames the receivers found missing in the peer's sequence */
   drops: number;
+  /** afxdp: each receiver's gaps against the kernel's drop counters (kernel_drops.ts) */
+  kernelDrops?: KernelDrops[];
   /** the signal that interrupted the run (SIGINT / SIGTERM), if any */
   interrupted: Deno.Signal | null;
+  /** skt's strict verdict beside upstream's (netifdirect/strict.ts); null when skipped */
+  strict: StrictReport | null;
   /** with --pcap: the files written and their frame counts; absent otherwise */
   pcap?: CapturedInterface[] | null;
 }
@@ -70,6 +76,7 @@ export function skipRecord(
     children: [],
     drops: 0,
     interrupted: null,
+    strict: null,
   };
 }
 

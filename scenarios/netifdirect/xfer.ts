@@ -114,6 +114,7 @@ export async function netifdirectXferIpv6(
   }
   return sendAndReceive(shim, port, {
     ifname,
+    peerIfname: peerName,
     srcPort: ourPort,
     dstMac: peerMac,
     dstIp: peerIp6,
@@ -125,6 +126,7 @@ export async function netifdirectXferIpv6(
     ifadvEnabled,
     paceUs: options.paceUs,
     log,
+    prehookSetsNothing: options.prehookSetsNothing,
   });
 }
 

@@ -111,6 +111,7 @@ export function toRunRecord(record: TestRecord, ctx: RunContext): RunRecord {
     framesSent: sum((r) => r.sent),
     framesReceived,
     drops: record.drops,
+    ...(record.kernelDrops ? { kernelDrops: record.kernelDrops } : {}),
     pps: transferMs ? Math.round(framesReceived / (transferMs / 1000)) : null,
     transferMs: transferMs === null ? null : round3(transferMs),
     events: {
@@ -122,6 +123,7 @@ export function toRunRecord(record: TestRecord, ctx: RunContext): RunRecord {
     expiryNotifDelayNs: meanDelay((r) => r.expiryNotifDelayNs),
     expiryPropDelayNs: meanDelay((r) => r.expiryPropDelayNs),
     interrupted: record.interrupted,
+    strict: record.strict,
     skt: SKT_VERSION,
     machine: ctx.machine ?? machineName(),
     pcap: record.pcap ?? null,

@@ -970,6 +970,23 @@ static void t_dead_owner(void)
 	P.s[0].ch = (skt_channel *)(uintptr_t)out;
 }
 
+/* frames left unread in an RX ring are counted on its interface when the channel
+ * closes (SKT_STAT_RX_LEFT_AT_CLOSE); later ones are left unconsumed by the sender's netif */
+static void t_rx_left_at_close(void)
+{
+	struct side *s = &P.s[0];
+	uint64_t left0 = stat_of("feth1", SKT_STAT_RX_LEFT_AT_CLOSE);
+	uint64_t unconsumed0 = stat_of("feth0", SKT_STAT_DROP_UNCONSUMED);
+	uint32_t seq = 0;
+	CHECK_EQ(send_batch(s, 10, &seq, NULL), 10);
+	skt_channel_destroy(P.s[1].ch);
+	P.s[1].ch = NULL;
+	CHECK_EQ(stat_of("feth1", SKT_STAT_RX_LEFT_AT_CLOSE) - left0, 10);
+	CHECK_EQ(send_batch(s, 5, &seq, NULL), 5);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_DROP_UNCONSUMED) - unconsumed0, 5);
+	CHECK_EQ(stat_of("feth1", SKT_STAT_RX_LEFT_AT_CLOSE) - left0, 10);
+}
+
 static void t_pair_teardown(void)
 {
 	pair_close(&P);
@@ -1724,6 +1741,7 @@ int main(void)
 	run("200 channel open/close cycles without leaks", t_open_close_cycles);
 	run("debug.sim.corrupt_frame", t_corrupt_knob);
 	run("a dead (zombie) owner's channel is reclaimed", t_dead_owner);
+	run("RX frames left unread are counted at close", t_rx_left_at_close);
 	run("pair teardown", t_pair_teardown);
 	run("tx_drops=100: 10 transmit-status events", t_tx_drops_events);
 	run("expiry policies and events", t_expiry);

@@ -115,6 +115,16 @@ static void ring_desc(struct channel_ring_desc *r, struct channel *ch, int kind,
 	r->n = n;
 }
 
+/* rxlock held, at close: the frames delivered to the RX ring that its owner never read
+ * ([head, ktail)) are counted on the interface: in flight when the receiver stopped */
+static void count_unread_rx(struct sim_chan *sc, int idx)
+{
+	struct sim_ringh *rh = &sim_area(idx)->rxh;
+	uint32_t unread = atomic_load(&rh->ktail) - rh->head;
+	if (unread <= SIM_RX_SLOTS)
+		sim_stat(&g_sim.hdr->ifs[sc->ifidx], SKT_STAT_RX_LEFT_AT_CLOSE, unread);
+}
+
 /* cfglock held: a record whose owner died is closed on its behalf */
 static void reap_dead(void)
 {
@@ -240,6 +250,7 @@ void os_channel_destroy(channel_t ch)
 	sim_proc_unlock();
 	sim_door_close(ch->fd, ch->idx);
 	sim_lock(&sc->rxlock);     /* waits out a sender delivering right now */
+	count_unread_rx(sc, ch->idx);
 	atomic_store(&sc->adv_enabled, 0);
 	atomic_store(&sc->event_attached, 0);
 	atomic_store(&sc->state, CS_FREE);

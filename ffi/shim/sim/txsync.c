@@ -131,6 +131,11 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t
 	q->expire = p->expire;
 	q->state = PS_RXSLOT;
 	uint64_t n = atomic_fetch_add(&ifp->stats[SKT_STAT_TX_DELIVERED], 1) + 1;
+	int64_t lose = sim_sc(SC_SIM_LOSE_FRAME_EVERY);
+	if (lose > 0 && n % (uint64_t)lose == 0) {
+		sim_pool_free(ca, q);   /* test knob: delivered, yet never reaches the ring */
+		return;
+	}
 	int64_t cf = sim_sc(SC_SIM_CORRUPT_FRAME), co = sim_sc(SC_SIM_CORRUPT_OFFSET);
 	if (cf > 0 && n == (uint64_t)cf && co >= 0 && (uint64_t)co < len)
 		dst[co] ^= 0xff;        /* test knob: a bad frame for the receiver to catch */
@@ -163,6 +168,8 @@ static void post_status(struct sim_ifnet *ifp, int chan, struct sim_pkt *p)
 	os_channel_event_packet_transmit_status_t ev;
 	memset(&ev, 0, sizeof(ev));
 	ev.packet_id = p->pktid;
+	if (sim_sc(SC_SIM_STATUS_WRONG_PKTID))
+		ev.packet_id.pktid_sequence_number++;   /* test knob: names the next frame */
 	ev.packet_status = CHANNEL_EVENT_PKT_TRANSMIT_STATUS_ERR_RETRY_FAILED;
 	sim_event_post(ifp, chan, CHANNEL_EVENT_PACKET_TRANSMIT_STATUS, &ev, sizeof(ev));
 }
