@@ -196,6 +196,7 @@ channel_t os_channel_create_extended(const skt_uuid_t uuid, nexus_port_t port,
 	memset(ca, 0, offsetof(struct sim_chan_area, pool));
 	ca->txh.tail = SIM_TX_SLOTS;        /* every TX slot starts free */
 	sim_pool_init(ca, idx);
+	sim_pcache_bind_user(&ch->upool, ca);
 	ch->idx = idx;
 	ch->gen = sc->gen;
 	ch->fd = fd;
@@ -226,6 +227,7 @@ void os_channel_destroy(channel_t ch)
 	g_sim.open[ch->idx] = NULL;
 	sim_proc_unlock();
 	sim_door_close(ch->fd, ch->idx);
+	sim_pcache_flush(&ch->upool);
 	sim_lock(&sc->rxlock);     /* waits out a sender delivering right now */
 	atomic_store(&sc->adv_enabled, 0);
 	atomic_store(&sc->event_attached, 0);

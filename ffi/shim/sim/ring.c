@@ -146,7 +146,8 @@ int os_channel_packet_alloc(channel_t ch, packet_t *ph)
 		return ENOTSUP;
 	if (atomic_load(&ch->sc->defunct))
 		return ENXIO;
-	struct sim_pkt *p = sim_pool_alloc(ch->ca);
+	/* from the owner's stash, refilled a batch at a time (pcache.c) */
+	struct sim_pkt *p = sim_pcache_alloc(&ch->upool, SIM_PCACHE / 2);
 	if (p == NULL)
 		return ENOMEM;
 	*ph = (packet_t)(uintptr_t)p;
@@ -162,7 +163,7 @@ int os_channel_packet_free(channel_t ch, packet_t ph)
 	struct sim_pkt *p = sim_pkt_from_ph(ph);
 	if (p == NULL || p->kind != PK_USER || p->chan != ch->idx || p->state != PS_USER)
 		return EINVAL;
-	sim_pool_free(ch->ca, p);
+	sim_pcache_free(&ch->upool, p);   /* back to the pool at the next sync */
 	return 0;
 }
 

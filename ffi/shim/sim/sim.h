@@ -92,6 +92,24 @@ struct sim_pool {            /* LIFO free stack of packet indexes */
 	uint32_t free[SIM_POOL_PKTS];
 };
 
+/* ---- pcache.c: a process-local stash of free packets in front of a pool */
+#define SIM_PCACHE 32
+struct sim_pcache {
+	sim_lock_t *lock;          /* the pool's: NULL = not bound */
+	uint32_t *nfree, *free;
+	struct sim_pkt *pkts;
+	const void *key;           /* the pool it is bound to */
+	uint32_t n;
+	uint32_t idx[SIM_PCACHE];
+};
+struct sim_chan_area;
+void sim_pcache_bind_user(struct sim_pcache *c, struct sim_chan_area *ca);
+struct sim_devpool;
+void sim_pcache_bind_dev(struct sim_pcache *c, struct sim_devpool *dp);
+struct sim_pkt *sim_pcache_alloc(struct sim_pcache *c, uint32_t want);
+void sim_pcache_free(struct sim_pcache *c, struct sim_pkt *p);
+void sim_pcache_flush(struct sim_pcache *c);
+
 /* ---- rings ----
  * Indexes are free-running u32 counters; slot = counter % nslots.
  * head/tail are the user's view (owner process only); khead/ktail are the
@@ -233,6 +251,7 @@ struct channel {
 	struct sim_chan *sc;
 	struct sim_chan_area *ca;
 	struct channel_ring_desc tx, rx, ev;
+	struct sim_pcache upool;     /* the owner's alloc/free stash of its pool (pcache.c) */
 };
 struct channel_attr {
 	uint64_t v[CHANNEL_ATTR_COUNT];
