@@ -15,28 +15,28 @@
  * ```
  * @module
  */
-import { findTest, TESTS } from "./scenarios/table.ts";
+import { findTest, TESTS } from "./scenarios/netifdirect/table.ts";
 import {
   DEFAULT_OPTIONS,
   runMpTest,
   type RunOptions,
   type TestRecord,
-} from "./scenarios/driver.ts";
+} from "./scenarios/mptest/parent.ts";
 import { UsageError } from "./ffi/errors.ts";
-import { logFor, setupLogging } from "./cli/log.ts";
-import type { RunRecord } from "./scenarios/record.ts";
-import { runSweep, selectTests } from "./scenarios/sweep.ts";
+import { logFor } from "./scenarios/log.ts";
+import type { RunRecord } from "./scenarios/sweep/record.ts";
+import { runSweep, selectTests } from "./scenarios/sweep/sweep.ts";
 
-export type { ChildReport, RunOptions, TestRecord, Verdict } from "./scenarios/driver.ts";
-export type { ChildResult } from "./scenarios/netifdirect.ts";
-export type { BackendName } from "./scenarios/backend.ts";
-export type { EventCounts, RunRecord } from "./scenarios/record.ts";
-export { RUN_RECORD_SCHEMA, totalsLine } from "./scenarios/record.ts";
-export { exitStatus } from "./cli/report.ts";
-export { toJsonLines } from "./cli/reports/jsonl.ts";
-export { toJUnitXml } from "./cli/reports/junit.ts";
-export { toKtap } from "./cli/reports/ktap.ts";
-export { summaryTable } from "./cli/reports/table.ts";
+export type { ChildReport, RunOptions, TestRecord, Verdict } from "./scenarios/mptest/parent.ts";
+export type { ChildResult } from "./scenarios/netifdirect/defs.ts";
+export type { BackendName } from "./scenarios/machine/backend.ts";
+export type { EventCounts, RunRecord } from "./scenarios/sweep/record.ts";
+export { RUN_RECORD_SCHEMA, totalsLine } from "./scenarios/sweep/record.ts";
+export { exitStatus } from "./scenarios/sweep/result_line.ts";
+export { toJsonLines } from "./scenarios/sweep/reports/jsonl.ts";
+export { toJUnitXml } from "./scenarios/sweep/reports/junit.ts";
+export { toKtap } from "./scenarios/sweep/reports/ktap.ts";
+export { summaryTable } from "./scenarios/sweep/reports/table.ts";
 export {
   EnvironmentError,
   ExitCode,
@@ -65,7 +65,9 @@ export function listTests(): TestInfo[] {
 
 /**
  * Runs one test; resolves to its record (verdict pass / fail / skip) and never
- * rejects for a failing test. Logs go to stderr, child lines prefixed `child N:`.
+ * rejects for a failing test. It logs through LogTape (category `skt`, child
+ * lines under `skt.child`, prefixed `child N:`) and configures nothing: a
+ * script that wants the lines configures LogTape itself.
  */
 export async function runTest(
   name: string,
@@ -73,11 +75,10 @@ export async function runTest(
 ): Promise<TestRecord> {
   const test = findTest(name);
   if (!test) throw new UsageError(`unknown test "${name}"`);
-  setupLogging(options.verbose ?? false);
-  const writeLine = (line: string) => console.error(line);
+  const childLog = logFor("child");
   return await runMpTest(test, { ...DEFAULT_OPTIONS, ...options }, {
     log: logFor("driver"),
-    writeLine,
+    writeLine: (line) => childLog.info(line),
   });
 }
 

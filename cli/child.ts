@@ -1,8 +1,8 @@
 /** `skt child NAME INDEX`: one child process of a test (started by the driver). */
-import { findTest } from "../scenarios/table.ts";
-import { childMain } from "../scenarios/child.ts";
-import type { BackendName } from "../scenarios/backend.ts";
-import type { Log } from "../scenarios/netifdirect.ts";
+import { findTest } from "../scenarios/netifdirect/table.ts";
+import { childMain } from "../scenarios/mptest/child.ts";
+import type { BackendName } from "../scenarios/machine/backend.ts";
+import type { Log } from "../scenarios/log.ts";
 import { UsageError } from "../ffi/errors.ts";
 
 export interface ChildArgs {

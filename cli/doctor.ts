@@ -3,12 +3,18 @@
  * backend can't run here. Facts are gathered first (gatherFacts), then
  * rendered by a pure function (doctorLines) that tests feed macOS-shaped facts.
  */
-import { type BackendName, BACKENDS } from "../scenarios/backend.ts";
-import { skywalkJournalPath, skywalkLockPath, unavailableReason } from "../scenarios/backend.ts";
-import { featureNames, featureReason, kernelBuildType, skipReason } from "../scenarios/gate.ts";
-import { type LockHolder, processIsAlive, readLock } from "../scenarios/machine_lock.ts";
-import { NXCTL_CHECK_SYSCTL, parseJournal } from "../scenarios/journal.ts";
-import { TESTS } from "../scenarios/table.ts";
+import { skywalkJournalPath, skywalkLockPath, STATE_DIR_ENV } from "../scenarios/machine/env.ts";
+import { type BackendName, BACKENDS } from "../scenarios/machine/backend.ts";
+import { unavailableReason } from "../scenarios/machine/backend.ts";
+import {
+  featureNames,
+  featureReason,
+  kernelBuildType,
+  skipReason,
+} from "../scenarios/machine/gate.ts";
+import { type LockHolder, processIsAlive, readLock } from "../scenarios/machine/machine_lock.ts";
+import { NXCTL_CHECK_SYSCTL, parseJournal } from "../scenarios/machine/journal.ts";
+import { TESTS } from "../scenarios/netifdirect/table.ts";
 import { builtShimPath, loadShim } from "../ffi/loader.ts";
 import { Shim } from "../ffi/spi.ts";
 import { SktError } from "../ffi/errors.ts";
@@ -239,7 +245,7 @@ export function gatherFacts(): DoctorFacts {
     .filter(([, v]) => v)
     .map(([c, v]) => `${c}: ${v}`);
   const nxctl = darwin ? darwinSysctl(NXCTL_CHECK_SYSCTL) : null;
-  const lockRead = darwin || Deno.env.get("SKT_STATE_DIR") ? readLock(skywalkLockPath()) : null;
+  const lockRead = darwin || Deno.env.get(STATE_DIR_ENV) ? readLock(skywalkLockPath()) : null;
   return {
     os: Deno.build.os,
     arch: Deno.build.arch,
@@ -254,7 +260,7 @@ export function gatherFacts(): DoctorFacts {
     lock: lockRead === null || lockRead === "unreadable"
       ? lockRead
       : { holder: lockRead, alive: processIsAlive(lockRead.pid) },
-    journal: darwin || Deno.env.get("SKT_STATE_DIR") ? readJournal() : null,
+    journal: darwin || Deno.env.get(STATE_DIR_ENV) ? readJournal() : null,
   };
 }
 

@@ -1,7 +1,7 @@
 /** `skt list`: each test, its description, and whether it can run here (or why not). */
-import { TESTS } from "../scenarios/table.ts";
-import { type BackendName, unavailableReason } from "../scenarios/backend.ts";
-import { skipReason } from "../scenarios/gate.ts";
+import { TESTS } from "../scenarios/netifdirect/table.ts";
+import { type BackendName, unavailableReason } from "../scenarios/machine/backend.ts";
+import { skipReason } from "../scenarios/machine/gate.ts";
 import { Shim } from "../ffi/spi.ts";
 import { SktError } from "../ffi/errors.ts";
 

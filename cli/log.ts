@@ -3,8 +3,9 @@
  * and to results). Records are written synchronously so that a child killed
  * mid-run has already shown everything it logged.
  */
-import { configureSync, getLogger, type LogRecord, resetSync, type Sink } from "@logtape/logtape";
-import type { Log } from "../scenarios/netifdirect.ts";
+import { configureSync, type LogRecord, resetSync, type Sink } from "@logtape/logtape";
+
+export { logFor } from "../scenarios/log.ts";
 
 const encoder = new TextEncoder();
 
@@ -30,18 +31,6 @@ export function setupLogging(verbose: boolean): void {
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
     ],
   });
-}
-
-/** A Log over a LogTape category; messages are plain text, never templates. */
-export function logFor(...category: string[]): Log {
-  const logger = getLogger(["skt", ...category]);
-  return {
-    info: (message) => logger.info("{text}", { text: message }),
-    debug: (message) => logger.debug("{text}", { text: message }),
-    get debugEnabled() {
-      return logger.isEnabledFor("debug");
-    },
-  };
 }
 
 /** Writes a line to stderr directly (errors before logging is set up). */

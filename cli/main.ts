@@ -11,6 +11,7 @@
  * Exit status: 0 pass, 1 fail, 2 usage error, 3 environment error, 4 nothing ran,
  * 130 / 143 interrupted by SIGINT / SIGTERM (README: "Exit codes and cleanup").
  */
+import { DEBUG_ENV } from "../scenarios/machine/env.ts";
 import { argument, command, constant, option } from "@optique/core/primitives";
 import { object, or } from "@optique/core/constructs";
 import { multiple, optional, withDefault } from "@optique/core/modifiers";
@@ -18,8 +19,8 @@ import type { InferValue } from "@optique/core/parser";
 import { choice, integer, string } from "@optique/core/valueparser";
 import { run } from "@optique/run";
 import { ExitCode, SktError, UsageError } from "../ffi/errors.ts";
-import { BACKENDS } from "../scenarios/backend.ts";
-import { DEFAULT_OPTIONS } from "../scenarios/driver.ts";
+import { BACKENDS } from "../scenarios/machine/backend.ts";
+import { DEFAULT_OPTIONS } from "../scenarios/mptest/parent.ts";
 import { logFor, printError, setupLogging } from "./log.ts";
 import { listCommand } from "./list.ts";
 import { runCommand } from "./run.ts";
@@ -219,7 +220,7 @@ if (import.meta.main) {
       // a bug, not a user error: one line, the stack only on request
       const error = e as Error;
       printError(`skt: internal error: ${error?.name ?? "Error"}: ${error?.message ?? e}`);
-      if (Deno.env.get("SKT_DEBUG")) printError(String(error?.stack ?? e));
+      if (Deno.env.get(DEBUG_ENV)) printError(String(error?.stack ?? e));
       status = ExitCode.fail;
     }
   }

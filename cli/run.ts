@@ -1,11 +1,11 @@
 /** `skt run NAME...`: run tests in the order given, one result line each on stdout. */
-import { closeNames, findTest, type MpTest } from "../scenarios/table.ts";
-import { runMpTest, type RunOptions, type TestRecord } from "../scenarios/driver.ts";
-import type { BackendName } from "../scenarios/backend.ts";
-import type { Log } from "../scenarios/netifdirect.ts";
+import { closeNames, findTest, type MpTest } from "../scenarios/netifdirect/table.ts";
+import { runMpTest, type RunOptions, type TestRecord } from "../scenarios/mptest/parent.ts";
+import type { BackendName } from "../scenarios/machine/backend.ts";
+import type { Log } from "../scenarios/log.ts";
 import { UsageError } from "../ffi/errors.ts";
 import { printError } from "./log.ts";
-import { exitStatus, resultLine } from "./report.ts";
+import { exitStatus, resultLine } from "../scenarios/sweep/result_line.ts";
 
 /** The options `run` and `sweep` share. */
 export interface RunFlags {

@@ -4,17 +4,17 @@
  * the last line on stdout, "N passed, N failed, N skipped".
  */
 import { resolve } from "node:path";
-import { runLabel, type RunRecord, totalsLine } from "../scenarios/record.ts";
-import { runSweep, selectTests, type SweepOutcome } from "../scenarios/sweep.ts";
+import { runLabel, type RunRecord, totalsLine } from "../scenarios/sweep/record.ts";
+import { runSweep, selectTests, type SweepOutcome } from "../scenarios/sweep/sweep.ts";
 import { EnvironmentError, SktError, UsageError } from "../ffi/errors.ts";
 import { type RunFlags, runOptionsFrom } from "./run.ts";
 import { printError } from "./log.ts";
-import { exitStatus } from "./report.ts";
-import { jsonLine } from "./reports/jsonl.ts";
-import { toJUnitXml } from "./reports/junit.ts";
-import { toKtap } from "./reports/ktap.ts";
-import { summaryTable } from "./reports/table.ts";
-import { Progress } from "./reports/progress.ts";
+import { exitStatus } from "../scenarios/sweep/result_line.ts";
+import { jsonLine } from "../scenarios/sweep/reports/jsonl.ts";
+import { toJUnitXml } from "../scenarios/sweep/reports/junit.ts";
+import { toKtap } from "../scenarios/sweep/reports/ktap.ts";
+import { summaryTable } from "../scenarios/sweep/reports/table.ts";
+import { Progress } from "../scenarios/sweep/reports/progress.ts";
 
 export interface SweepArgs extends RunFlags {
   filters: readonly string[];

@@ -6,6 +6,9 @@
  * open for the life of the process: calling a symbol after close() crashes.
  */
 import { SHIM_ABI_VERSION, type ShimSymbols, symbols } from "./symbols.ts";
+
+/** The shim library to load instead of ffi/build's (a full path). */
+export const SHIM_ENV = "SKT_SHIM";
 import { ShimLoadError } from "./errors.ts";
 
 export type BackendName = "sim" | "skywalk";
@@ -19,7 +22,7 @@ export function builtShimPath(backend: BackendName): string {
 }
 
 function shimCandidates(backend: BackendName): string[] {
-  const override = Deno.env.get("SKT_SHIM");
+  const override = Deno.env.get(SHIM_ENV);
   return override ? [override] : [builtShimPath(backend)];
 }
 
@@ -34,7 +37,7 @@ export function loadShim(backend: BackendName): ShimSymbols {
   if (existing.length === 0) {
     throw new ShimLoadError(
       `the ${backend} shim library was not found (tried ${candidates.join(", ")}); ` +
-        `run \`deno task build\`${Deno.env.get("SKT_SHIM") ? " or fix SKT_SHIM" : ""}`,
+        `run \`deno task build\`${Deno.env.get(SHIM_ENV) ? " or fix SKT_SHIM" : ""}`,
     );
   }
   const path = existing[0];

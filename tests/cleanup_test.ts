@@ -9,8 +9,8 @@
 import { assert, assertEquals, assertMatch, assertNotEquals } from "@std/assert";
 import { type MachineState, RunningSkt, Sandbox, skt } from "./cli_helpers.ts";
 import { domainsOf, entriesOf, killAll, processesWithDomain, recordsOf } from "./leftovers.ts";
-import { simRoot } from "../scenarios/backend.ts";
-import { CHILD_FAULT_ENV } from "../scenarios/faults.ts";
+import { simRoot } from "../scenarios/machine/env.ts";
+import { CHILD_FAULT_ENV } from "../scenarios/netifdirect/faults.ts";
 
 /** Values the machine holds before each run; the run changes the first. */
 const BASELINE = { "debug.sim.corrupt_offset": 150, "net.link.fake.trace_tag": 5 };

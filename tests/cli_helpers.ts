@@ -7,8 +7,8 @@
 import { SIM_KNOBS } from "../cli/run.ts";
 import { Shim } from "../ffi/spi.ts";
 import { SpiError } from "../ffi/errors.ts";
-import { SIM_MACHINE_ENV } from "../scenarios/backend.ts";
-import { STATE_DIR_ENV } from "../scenarios/recovery.ts";
+import { SIM_MACHINE_ENV } from "../scenarios/machine/env.ts";
+import { STATE_DIR_ENV } from "../scenarios/machine/env.ts";
 
 const main = new URL("../cli/main.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();

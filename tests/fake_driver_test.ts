@@ -6,7 +6,11 @@
 import { assertEquals } from "@std/assert";
 import type { Channel } from "../ffi/spi.ts";
 import { IfStat, Ring, SyncMode } from "../ffi/constants.ts";
-import { FrameBuffer, type FrameBuilder, framePacketNumber } from "../scenarios/frame.ts";
+import {
+  FrameBuffer,
+  type FrameBuilder,
+  framePacketNumber,
+} from "../scenarios/netifdirect/frame.ts";
 import { simPair } from "./sim_helpers.ts";
 
 function send(ch: Channel, builder: FrameBuilder, n: number): void {

@@ -2,9 +2,10 @@
  * What a run could leave behind, looked up narrowly: only this suite's own
  * runs are inspected (other runs may share /dev/shm and /tmp on this machine).
  */
-import { SIM_DOMAIN_ENV, SIM_DOMAIN_PREFIX, simRoot } from "../scenarios/backend.ts";
-import { type RunRecord, stateDir } from "../scenarios/recovery.ts";
-import { isRunning } from "../scenarios/processes.ts";
+import { SIM_DOMAIN_ENV, SIM_DOMAIN_PREFIX, simRoot } from "../scenarios/machine/env.ts";
+import type { LedgerRecord } from "../scenarios/machine/ledger.ts";
+import { stateDir } from "../scenarios/machine/env.ts";
+import { isRunning } from "../scenarios/machine/processes.ts";
 
 /** Sim domains named after process `pid` (skt-sim-<pid>-...) in a root. */
 export function domainsOf(pid: number, root = simRoot()): string[] {
@@ -31,7 +32,7 @@ export function recordsOf(pid: number, dir = stateDir()): string[] {
   return entriesOf(dir).filter((name) => {
     if (!name.endsWith(".run.json")) return false;
     try {
-      const record = JSON.parse(Deno.readTextFileSync(`${dir}/${name}`)) as RunRecord;
+      const record = JSON.parse(Deno.readTextFileSync(`${dir}/${name}`)) as LedgerRecord;
       return record.process.pid === pid;
     } catch {
       return false;

@@ -1,6 +1,6 @@
 /** One skywalk run per machine: the lock file, its holder, and stale locks of killed runs. */
 import { assertEquals, assertMatch, assertThrows } from "@std/assert";
-import { acquireMachineLock, processIsAlive, readLock } from "../scenarios/machine_lock.ts";
+import { acquireMachineLock, processIsAlive, readLock } from "../scenarios/machine/machine_lock.ts";
 import { EnvironmentError, ExitCode } from "../ffi/errors.ts";
 
 function tempLock(): { dir: string; path: string } & Disposable {
@@ -60,7 +60,7 @@ Deno.test("lock: a live process holding it is detected by pid, and its death fre
   using t = tempLock();
   const script = `
     import { acquireMachineLock } from ${
-    JSON.stringify(new URL("../scenarios/machine_lock.ts", import.meta.url).href)
+    JSON.stringify(new URL("../scenarios/machine/machine_lock.ts", import.meta.url).href)
   };
     acquireMachineLock(${JSON.stringify(t.path)});
     console.log("locked");

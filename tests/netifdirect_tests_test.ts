@@ -4,19 +4,19 @@
  * and each test's own assertions shown to bite through the sim's test knobs.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { findTest } from "../scenarios/table.ts";
+import { findTest } from "../scenarios/netifdirect/table.ts";
 import {
   DEFAULT_OPTIONS,
   runMpTest,
   type RunOptions,
   type TestRecord,
-} from "../scenarios/driver.ts";
+} from "../scenarios/mptest/parent.ts";
 import {
   type ChildResult,
   IFADV_MIN_SPAN_INTERVALS,
   NETIF_IFADV_INTERVAL,
   NETIF_TX_PKT_DROP_RATE,
-} from "../scenarios/netifdirect.ts";
+} from "../scenarios/netifdirect/defs.ts";
 
 interface Run {
   record: TestRecord;

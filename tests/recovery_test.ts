@@ -3,8 +3,10 @@
  * sim root: what is recovered, what is left alone, what is refused.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { recoverLeftovers, type RunRecord, STATE_DIR_ENV } from "../scenarios/recovery.ts";
-import { identify } from "../scenarios/processes.ts";
+import { recoverLeftovers } from "../scenarios/machine/recovery.ts";
+import type { LedgerRecord } from "../scenarios/machine/ledger.ts";
+import { STATE_DIR_ENV } from "../scenarios/machine/env.ts";
+import { identify } from "../scenarios/machine/processes.ts";
 import { entriesOf } from "./leftovers.ts";
 
 /** A pid that just exited (and was reaped): a dead process. */
@@ -38,8 +40,8 @@ function record(
   state: string,
   run: string,
   pid: number,
-  extra: Partial<RunRecord> = {},
-): RunRecord {
+  extra: Partial<LedgerRecord> = {},
+): LedgerRecord {
   return {
     format: 1,
     run,

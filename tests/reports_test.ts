@@ -5,18 +5,24 @@
  * loop (order, --fail-fast, abort, logs) over a stand-in runner.
  */
 import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
-import type { ChildReport, TestRecord } from "../scenarios/driver.ts";
-import { DEFAULT_OPTIONS } from "../scenarios/driver.ts";
-import type { ChildResult } from "../scenarios/netifdirect.ts";
-import { type RunRecord, toRunRecord, totalsLine } from "../scenarios/record.ts";
-import { globToRegExp, planSweep, type Runner, runSweep, selectTests } from "../scenarios/sweep.ts";
-import { TESTS } from "../scenarios/table.ts";
+import type { ChildReport, TestRecord } from "../scenarios/mptest/parent.ts";
+import { DEFAULT_OPTIONS } from "../scenarios/mptest/parent.ts";
+import type { ChildResult } from "../scenarios/netifdirect/defs.ts";
+import { type RunRecord, toRunRecord, totalsLine } from "../scenarios/sweep/record.ts";
+import {
+  globToRegExp,
+  planSweep,
+  type Runner,
+  runSweep,
+  selectTests,
+} from "../scenarios/sweep/sweep.ts";
+import { TESTS } from "../scenarios/netifdirect/table.ts";
 import { UsageError } from "../ffi/errors.ts";
-import { toJsonLines } from "../cli/reports/jsonl.ts";
-import { toJUnitXml, xmlEscape } from "../cli/reports/junit.ts";
-import { toKtap } from "../cli/reports/ktap.ts";
-import { median, summaryTable } from "../cli/reports/table.ts";
-import { formatSeconds, Progress } from "../cli/reports/progress.ts";
+import { toJsonLines } from "../scenarios/sweep/reports/jsonl.ts";
+import { toJUnitXml, xmlEscape } from "../scenarios/sweep/reports/junit.ts";
+import { toKtap } from "../scenarios/sweep/reports/ktap.ts";
+import { median, summaryTable } from "../scenarios/sweep/reports/table.ts";
+import { formatSeconds, Progress } from "../scenarios/sweep/reports/progress.ts";
 import { findAll, parseKtap, parseXml } from "./report_parsers.ts";
 
 function result(child: number, over: Partial<ChildResult> = {}): ChildResult {

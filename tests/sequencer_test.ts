@@ -5,11 +5,12 @@
  * child and what it did, within the timeout, with nothing left running.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { type ChildCommandFactory, DEFAULT_OPTIONS, runMpTest } from "../scenarios/driver.ts";
-import type { MpTest } from "../scenarios/table.ts";
-import { TestId } from "../scenarios/netifdirect.ts";
+import { runMpTest } from "../scenarios/mptest/parent.ts";
+import { type ChildCommandFactory, DEFAULT_OPTIONS } from "../scenarios/mptest/options.ts";
+import type { MpTest } from "../scenarios/netifdirect/table.ts";
+import { TestId } from "../scenarios/netifdirect/defs.ts";
 import { SkFeature } from "../ffi/constants.ts";
-import { isRunning } from "../scenarios/processes.ts";
+import { isRunning } from "../scenarios/machine/processes.ts";
 import { domainsOf, recordsOf } from "./leftovers.ts";
 
 const fakeChild = new URL("./fixtures/fake_child.ts", import.meta.url).pathname;

@@ -11,7 +11,7 @@ import {
   type FrameBuilder,
   framePacketNumber,
   processFrame,
-} from "../scenarios/frame.ts";
+} from "../scenarios/netifdirect/frame.ts";
 import { simPair } from "./sim_helpers.ts";
 
 /** Queues up to n frames on ch's TX ring (numbers from first); returns how many, without syncing. */

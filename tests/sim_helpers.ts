@@ -1,10 +1,11 @@
 /** A sim domain with a feth pair and one channel per side, for binding-level tests. */
 import { type Channel, Shim } from "../ffi/spi.ts";
 import { ChannelAttr, NexusFlowFlags } from "../ffi/constants.ts";
-import { newRunId, SIM_DOMAIN_PREFIX, simRoot } from "../scenarios/backend.ts";
-import { FETH0_INET6_ADDR, FETH1_INET6_ADDR, inet6Pton } from "../scenarios/addresses.ts";
-import { FrameBuilder } from "../scenarios/frame.ts";
-import { FethFlags, fethSysctls } from "../scenarios/feth.ts";
+import { newRunId } from "../scenarios/machine/backend.ts";
+import { SIM_DOMAIN_PREFIX, simRoot } from "../scenarios/machine/env.ts";
+import { FETH0_INET6_ADDR, FETH1_INET6_ADDR, inet6Pton } from "../scenarios/machine/addresses.ts";
+import { FrameBuilder } from "../scenarios/netifdirect/frame.ts";
+import { FethFlags, fethSysctls } from "../scenarios/machine/feth.ts";
 
 export const ip0 = inet6Pton(FETH0_INET6_ADDR);
 export const ip1 = inet6Pton(FETH1_INET6_ADDR);

@@ -9,8 +9,8 @@
  * and child-process handling) on first use, so the counts after it are the
  * baseline the later sweeps must return to; the count before it is printed too.
  */
-import { TESTS } from "../scenarios/table.ts";
-import { DEFAULT_OPTIONS, runMpTest } from "../scenarios/driver.ts";
+import { TESTS } from "../scenarios/netifdirect/table.ts";
+import { DEFAULT_OPTIONS, runMpTest } from "../scenarios/mptest/parent.ts";
 import { domainsOf, recordsOf } from "./leftovers.ts";
 
 interface Snapshot {

@@ -6,7 +6,7 @@
  * Small --packets keep it quick; nothing here asserts on time.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import type { RunRecord } from "../scenarios/record.ts";
+import type { RunRecord } from "../scenarios/sweep/record.ts";
 import { exitStatus, sweep, toJUnitXml } from "../mod.ts";
 import { findAll, parseKtap, parseXml } from "./report_parsers.ts";
 

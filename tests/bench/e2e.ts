@@ -3,7 +3,7 @@
  * one `deno task run netifdirecttxrx` from process start to its verdict line,
  * and `skt run` of all seven tests from process start to exit.
  */
-import { TESTS } from "../../scenarios/table.ts";
+import { TESTS } from "../../scenarios/netifdirect/table.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const decoder = new TextDecoder();

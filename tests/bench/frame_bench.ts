@@ -9,8 +9,12 @@ import {
   UDP_HDR_LEN,
   udpChecksum,
   udpChecksumValid,
-} from "../../scenarios/frame.ts";
-import { FETH0_INET6_ADDR, FETH1_INET6_ADDR, inet6Pton } from "../../scenarios/addresses.ts";
+} from "../../scenarios/netifdirect/frame.ts";
+import {
+  FETH0_INET6_ADDR,
+  FETH1_INET6_ADDR,
+  inet6Pton,
+} from "../../scenarios/machine/addresses.ts";
 
 const builder = new FrameBuilder({
   srcMac: new Uint8Array([2, 0, 0, 0, 0, 1]),

@@ -4,8 +4,11 @@
  * binding micro-benchmarks time.
  */
 import { ip0, ip1, type SimPair } from "../sim_helpers.ts";
-import { type ChannelPort, type Log, Receiver, Sender } from "../../scenarios/netifdirect.ts";
-import { FETH0_UDP_PORT, FETH1_UDP_PORT } from "../../scenarios/addresses.ts";
+import type { ChannelPort } from "../../scenarios/netifdirect/defs.ts";
+import type { Log } from "../../scenarios/log.ts";
+import { Receiver } from "../../scenarios/netifdirect/receive.ts";
+import { Sender } from "../../scenarios/netifdirect/send.ts";
+import { FETH0_UDP_PORT, FETH1_UDP_PORT } from "../../scenarios/machine/addresses.ts";
 import { EvFilter, EvFlag } from "../../ffi/constants.ts";
 import type { Channel, KQueue } from "../../ffi/spi.ts";
 

@@ -4,15 +4,11 @@
  * children, the C pair is ffi/build/ref_child (bench/c/ref_child.c). Returns
  * what each receiver verified and how fast.
  */
-import {
-  cliChildCommand,
-  runMpTest,
-  type RunOptions,
-  workloadArgs,
-} from "../../scenarios/driver.ts";
-import { findTest, type MpTest } from "../../scenarios/table.ts";
-import type { ChildCommand } from "../../scenarios/children.ts";
-import type { Log } from "../../scenarios/netifdirect.ts";
+import { runMpTest } from "../../scenarios/mptest/parent.ts";
+import { cliChildCommand, type RunOptions, workloadArgs } from "../../scenarios/mptest/options.ts";
+import { findTest, type MpTest } from "../../scenarios/netifdirect/table.ts";
+import type { ChildCommand } from "../../scenarios/mptest/children.ts";
+import type { Log } from "../../scenarios/log.ts";
 
 export type PairKind = "c" | "ts";
 

@@ -1,0 +1,200 @@
+/**
+ * The mptest driver (skywalk_mptest_driver_run), parent side: feature gate,
+ * init hook, spawn the children, ready barrier in index order, go, reap, fini
+ * hook on every path, verdict.
+ *
+ * Unlike upstream it has a timeout, and it escalates SIGTERM to SIGKILL: on
+ * expiry, or one second after the first child fails, the remaining children are
+ * terminated and the report says which child did what.
+ */
+import {
+  type BackendSession,
+  newRunId,
+  openBackend,
+  unavailableReason,
+} from "../machine/backend.ts";
+import { SIM_DOMAIN_ENV } from "../machine/env.ts";
+import { Journal } from "../machine/journal.ts";
+import { skipReason } from "../machine/gate.ts";
+import { recoverLeftovers } from "../machine/recovery.ts";
+import { RunLedger } from "../machine/ledger.ts";
+import type { MpTest } from "../netifdirect/table.ts";
+import type { Log } from "../log.ts";
+import { SktError } from "../../ffi/errors.ts";
+import { ChildProc } from "./children.ts";
+import { cliChildCommand, DEFAULT_GRACES, type DriverDeps, type RunOptions } from "./options.ts";
+import { sequenceAndReap } from "./sequencer.ts";
+import { type Interruption, watchSignals } from "./signals.ts";
+import { decideVerdict, failRecord, reportChild, skipRecord, type TestRecord } from "./verdict.ts";
+
+export type { ChildReport, TestRecord, Verdict } from "./verdict.ts";
+export type { DriverDeps, RunOptions } from "./options.ts";
+export { DEFAULT_OPTIONS } from "./options.ts";
+
+/**
+ * Runs one mptest and returns its record. Never throws for a test failure.
+ *
+ * It writes this run's record (the run ledger), cleans up after killed runs
+ * (scenarios/recovery.ts), records what this run will hold before taking it,
+ * and gives it back on every path: pass, failure, a child's crash, the
+ * timeout, SIGINT / SIGTERM of this process.
+ */
+export async function runMpTest(
+  test: MpTest,
+  options: RunOptions,
+  deps: DriverDeps,
+): Promise<TestRecord> {
+  const started = performance.now();
+  const { log } = deps;
+  const unavailable = unavailableReason(options.backend);
+  if (unavailable) {
+    log.info(`Test "${test.name}": skipped: ${unavailable}`);
+    return skipRecord(test, options, unavailable, started);
+  }
+
+  // from here on Ctrl-C / SIGTERM wind the run down through its cleanup
+  const interruption = watchSignals();
+  try {
+    // this run's record first: a run that cannot write it does not start
+    const runId = newRunId();
+    const ledger = RunLedger.begin(options.backend, runId);
+    let session: BackendSession | null = null;
+    let record: TestRecord | null = null;
+    try {
+      const recovery = recoverLeftovers();
+      for (const line of recovery.actions) log.info(`recovery: ${line}`);
+      for (const line of recovery.problems) log.info(`recovery problem: ${line}`);
+      session = openBackend(
+        options.backend,
+        runId,
+        (path, owned) => ledger.noteDomain(path, owned),
+      );
+      record = await runInSession(test, options, deps, session, ledger, interruption, started);
+    } finally {
+      const closed = closeSession(session, log);
+      // a domain that could not be removed stays on record for the next run
+      if (closed === null) ledger.finish();
+      else if (record) failRecord(record, `cleanup failed: ${closed}`);
+    }
+    return record!;
+  } finally {
+    interruption.stop();
+  }
+}
+
+/** Closes the session; returns why it could not, or null. */
+function closeSession(session: BackendSession | null, log: Log): string | null {
+  try {
+    session?.close();
+    return null;
+  } catch (e) {
+    const why = (e as Error).message;
+    log.info(`cleanup failed: ${why}`);
+    return why;
+  }
+}
+
+async function runInSession(
+  test: MpTest,
+  options: RunOptions,
+  deps: DriverDeps,
+  session: BackendSession,
+  ledger: RunLedger,
+  interruption: Interruption,
+  started: number,
+): Promise<TestRecord> {
+  const { log } = deps;
+  const graces = deps.graces ?? DEFAULT_GRACES;
+  const features = readFeatures(session);
+  const skip = skipReason(options.backend, test.requiredFeatures, {
+    os: Deno.build.os,
+    features,
+    uid: Deno.uid(),
+  });
+  if (skip) {
+    if (features !== null && (test.requiredFeatures & features) !== test.requiredFeatures) {
+      log.info(
+        `Required features: 0x${test.requiredFeatures.toString(16)}, actual features 0x${
+          features.toString(16)
+        }`,
+      );
+    }
+    log.info("Test Result: SKIPPED");
+    return skipRecord(test, options, skip, started);
+  }
+  // the machine lock and a killed run's journal (skywalk) come before any change
+  session.prepare(log);
+
+  log.info(`Test "${test.name}":\t${test.description}`);
+  // skywalk keeps its journal beside its machine lock; the sim's lives with the run record
+  const journal = new Journal(session.shim, session.journalPath ?? ledger.journalPath, {
+    pid: Deno.pid,
+    backend: session.shim.backend,
+    domain: session.childEnv[SIM_DOMAIN_ENV],
+  });
+  const ctx = { journal, log };
+  const children: ChildProc[] = [];
+  let failure: string | null = null;
+  try {
+    for (const [name, value] of Object.entries(options.knobs)) journal.setInt(name, value);
+    test.init(ctx);
+    if (interruption.signal) {
+      failure = `the run was interrupted by ${interruption.signal}`;
+    } else {
+      log.info(`Spawning ${test.nchildren} children`);
+      const factory = deps.childCommand ?? cliChildCommand;
+      for (let i = 0; i < test.nchildren; i++) {
+        children.push(
+          new ChildProc(i, factory(test, i, options, session.childEnv), deps.writeLine),
+        );
+      }
+      ledger.noteChildren(children.map((c) => c.pid));
+      failure = await sequenceAndReap(children, options, interruption, log, graces);
+    }
+  } catch (e) {
+    failure = e instanceof SktError ? e.message : `${(e as Error).message ?? e}`;
+    for (const child of children) child.terminate(`the parent failed: ${failure}`, graces.killMs);
+    await Promise.all(children.map((c) => c.status));
+  } finally {
+    const problems = runFini(test, ctx);
+    if (problems.length > 0) {
+      failure ??= `cleanup failed: ${problems.join("; ")}`;
+      log.info(`cleanup failed: ${problems.join("; ")}`);
+    }
+  }
+
+  const reports = await Promise.all(children.map((c) => reportChild(c)));
+  const { verdict, reason } = decideVerdict(failure, reports, children);
+  log.info(`Test ${test.name}: ${test.description} ${verdict === "pass" ? "PASSED" : "FAILED"}`);
+  return {
+    test: test.name,
+    backend: options.backend,
+    verdict,
+    reason,
+    durationMs: performance.now() - started,
+    children: reports,
+    drops: reports.reduce((n, r) => n + (r.result?.gaps ?? 0), 0),
+    interrupted: interruption.signal,
+  };
+}
+
+/** kern.skywalk.features, or null when it can't be read (upstream then skips everything). */
+function readFeatures(session: BackendSession): bigint | null {
+  try {
+    return session.shim.sysctlGetU64("kern.skywalk.features");
+  } catch {
+    return null;
+  }
+}
+
+/** fini, then whatever the journal still holds; returns what could not be undone. */
+function runFini(test: MpTest, ctx: { journal: Journal; log: Log }): string[] {
+  const problems: string[] = [];
+  try {
+    test.fini(ctx);
+  } catch (e) {
+    problems.push(`fini: ${(e as Error).message}`);
+  }
+  problems.push(...ctx.journal.undoAll());
+  return problems;
+}

@@ -1,0 +1,125 @@
+/**
+ * What a run reports: each child's report read from its exit status and
+ * message, and the test's record with its verdict.
+ */
+import type { BackendName } from "../machine/backend.ts";
+import type { ChildResult } from "../netifdirect/defs.ts";
+import type { MpTest } from "../netifdirect/table.ts";
+import type { ChildProc } from "./children.ts";
+import type { RunOptions } from "./options.ts";
+import { type ChildMessage, isChildMessage } from "./protocol.ts";
+
+export type Verdict = "pass" | "fail" | "skip";
+
+export interface ChildReport {
+  index: number;
+  pid: number;
+  /** exit code, or null when it died by a signal */
+  exitCode: number | null;
+  signal: string | null;
+  passed: boolean;
+  /** what it did, in one phrase ("exited 0", "killed (SIGTERM) after the timeout of 5 s"...) */
+  outcome: string;
+  result: ChildResult | null;
+  /** the first failing check it reported */
+  error: string | null;
+}
+
+export interface TestRecord {
+  test: string;
+  backend: BackendName;
+  verdict: Verdict;
+  /** why it was skipped, or the first failure */
+  reason: string | null;
+  durationMs: number;
+  children: ChildReport[];
+  /** frames the receivers found missing in the peer's sequence */
+  drops: number;
+  /** the signal that interrupted the run (SIGINT / SIGTERM), if any */
+  interrupted: Deno.Signal | null;
+}
+
+export function skipRecord(
+  test: MpTest,
+  options: RunOptions,
+  reason: string,
+  started: number,
+): TestRecord {
+  return {
+    test: test.name,
+    backend: options.backend,
+    verdict: "skip",
+    reason,
+    durationMs: performance.now() - started,
+    children: [],
+    drops: 0,
+    interrupted: null,
+  };
+}
+
+export function failRecord(record: TestRecord, reason: string): void {
+  if (record.verdict === "skip") return;
+  record.reason ??= reason;
+  record.verdict = "fail";
+}
+
+/** At most 60 characters of what a child sent, for a report. */
+function excerpt(text: string): string {
+  const shown = text.length > 60 ? `${text.slice(0, 60)}...` : text;
+  return JSON.stringify(shown);
+}
+
+export async function reportChild(child: ChildProc): Promise<ChildReport> {
+  const status = await child.status;
+  const { message, text } = await child.result<ChildMessage>();
+  const valid = isChildMessage(message) ? message : null;
+  const result = valid?.ok ? valid.result : null;
+  const error = valid && !valid.ok ? String(valid.error) : null;
+  const noResult = text
+    ? `with an unreadable result ${excerpt(text)}`
+    : "without reporting a result";
+  let outcome: string;
+  if (child.killedBecause && status.signal) {
+    outcome = `was killed (${status.signal}) because ${child.killedBecause}`;
+  } else if (status.signal) {
+    outcome = `died by signal ${status.signal}`;
+  } else if (valid === null) {
+    outcome = `exited ${status.code} ${noResult}`;
+  } else if (status.code === 0 && result === null) {
+    outcome = "exited 0 but reported a failure";
+  } else {
+    outcome = `exited ${status.code}`;
+  }
+  return {
+    index: child.index,
+    pid: child.pid,
+    exitCode: status.signal ? null : status.code,
+    signal: status.signal,
+    passed: status.success && result !== null,
+    outcome,
+    result,
+    error,
+  };
+}
+
+/**
+ * The test's verdict from the run-level failure (or null) and the children's
+ * reports; the reason names the first child to fail by itself, before any the
+ * driver stopped because of it.
+ */
+export function decideVerdict(
+  failure: string | null,
+  reports: ChildReport[],
+  children: ChildProc[],
+): { verdict: Verdict; reason: string | null } {
+  const failed = reports.filter((r) => !r.passed).sort((a, b) =>
+    Number(!!children[a.index].killedBecause) - Number(!!children[b.index].killedBecause) ||
+    children[a.index].exitedAt - children[b.index].exitedAt
+  );
+  const firstBad = failed[0];
+  const verdict: Verdict = failure === null && !firstBad ? "pass" : "fail";
+  const reason = verdict === "pass"
+    ? null
+    : failure ?? `child ${firstBad!.index} ${firstBad!.error ?? firstBad!.outcome}`;
+  return { verdict, reason };
+}

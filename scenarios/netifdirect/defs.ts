@@ -1,0 +1,100 @@
+/**
+ * The constants and shapes shared by the parts of the netifdirect port
+ * (netifdirect.ts, netif_send.ts, netif_receive.ts, netif_events.ts).
+ */
+import type { Channel } from "../../ffi/spi.ts";
+import type { IfStat } from "../../ffi/constants.ts";
+import type { Log } from "../log.ts";
+
+export type { Log };
+
+export const NETIF_TXRX_PACKET_COUNT = 20_000;
+export const NETIF_TXRX_BATCH_COUNT = 8;
+export const NETIF_TXRX_TIMEOUT_NS = 100_000_000n;
+export const NETIF_IFADV_INTERVAL = 30;
+export const NETIF_TX_PKT_DROP_RATE = 100;
+export const NETIF_PKTID_PAYLOAD_TYPE = 0xfa;
+export const NETIF_PKTID_STREAM_ID = 0xfb;
+export const SKT_NETIF_DIRECT_TEST_EXPIRY_DEADLINE_NS = 15n;
+/**
+ * skt, not upstream: an ifadv child whose transfer ended sooner than this many
+ * advisory intervals after it configured advisories keeps waiting for reports
+ * until then (enabled: until the first one), so a run always spans an interval.
+ * The timer runs from channel connect, so the first report is due within one
+ * interval of enabling; the other two are slack for a loaded machine.
+ */
+export const IFADV_MIN_SPAN_INTERVALS = 3;
+
+/** The event sources a test registers (upstream's EV_FLAG_*). */
+export const EvFlagIfAdv = 0x1;
+export const EvFlagChannel = 0x2;
+export const EvFlagExpiry = 0x4;
+
+/** Upstream's test identifiers (argv[5] of the child). */
+export const TestId = {
+  txrx: 1,
+  ifAdvEnabled: 2,
+  ifAdvDisabled: 3,
+  channelEvents: 4,
+  expiryEvents: 5,
+} as const;
+export type TestId = typeof TestId[keyof typeof TestId];
+
+/** Knobs of a run; upstream's values are the defaults. */
+export interface XferOptions {
+  packets: number;
+  batch: number;
+  /** usleep() after each TX batch ("yield for the peer thread to read"); 0 = unpaced */
+  paceUs: number;
+  /** called once the channel is open: the ready/go barrier */
+  readyGo: () => Promise<void>;
+  log: Log;
+}
+
+/** What a child reports to the parent at the end. */
+export interface ChildResult {
+  child: number;
+  sent: number;
+  received: number;
+  /** frames missing from the peer's sequence (gaps seen by this child's receiver) */
+  gaps: number;
+  ifAdvEvents: number;
+  chanEvents: number;
+  txStatusEvents: number;
+  txExpiredEvents: number;
+  /** average expiry notification / propagation delays in ns (upstream's conversion) */
+  expiryNotifDelayNs?: string;
+  expiryPropDelayNs?: string;
+  durationMs: number;
+  // What follows is skt's own, for checking runs against the driver's rules.
+  /** packet numbers (pktid sequence) of the transmit-status events handled, in order */
+  statusEventSeqs?: number[];
+  /** packet numbers of the expiry events handled, and how many said dropped / not dropped */
+  expiredEventSeqs?: number[];
+  expiredDropped?: number;
+  expiredNotDropped?: number;
+  /** events still in the event ring when the loop ended (taken and freed after the summary) */
+  unreadEventSeqs?: number[];
+  /** the receiver's gaps as [first missing packet number, count] */
+  gapRanges?: [number, number][];
+  /** the highest packet number received, -1 if none */
+  lastReceived?: number;
+  /** ms spent waiting for advisories after the transfer (IFADV_MIN_SPAN_INTERVALS) */
+  ifAdvLingerMs?: number;
+  /** ms from configuring advisories to the end of the run */
+  ifAdvSpanMs?: number;
+  /** this child's interface counters at the end (IfStat names), where the backend has them */
+  ifStats?: Partial<Record<IfStatName, number>>;
+}
+
+export type IfStatName = Exclude<keyof typeof IfStat, "count">;
+
+/** channel_port of skywalk_test_utils.h */
+export interface ChannelPort {
+  chan: Channel;
+  fd: number;
+  port: number;
+  userPacketPool: boolean;
+  mac: Uint8Array;
+  ip6: Uint8Array;
+}
