@@ -53,7 +53,7 @@ mkdir -p "$out"
 
 # sim backend: common.c + sim/*.c
 "$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"sim"' "${shared[@]}" \
-	-o "$out/libskt_sim.$ext" ffi/shim/common.c ffi/shim/sim/*.c -lpthread
+	-o "$out/libskt_sim.$ext" ffi/shim/common.c ffi/shim/fused.c ffi/shim/pool_map.c ffi/shim/sim/*.c -lpthread
 echo "built $out/libskt_sim.$ext" >&2
 
 "$cc" "${cflags[@]}" -Iffi/shim -o "$out/sim_test" tests/c/sim_test.c ffi/shim/sim/lock.c \
@@ -68,6 +68,6 @@ echo "built $out/ref_child" >&2
 # darwin backend (issue 5): the real Skywalk SPI from libsystem_kernel
 if [ "$(uname -s)" = Darwin ] && [ -f ffi/shim/darwin/backend.c ]; then
 	"$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"skywalk"' "${shared[@]}" \
-		-o "$out/libskt_skywalk.dylib" ffi/shim/common.c ffi/shim/darwin/*.c -lSystem
+		-o "$out/libskt_skywalk.dylib" ffi/shim/common.c ffi/shim/fused.c ffi/shim/pool_map.c ffi/shim/darwin/*.c -lSystem
 	echo "built $out/libskt_skywalk.dylib" >&2
 fi

@@ -315,10 +315,15 @@ SKT_EXPORT int32_t skt_channel_create(const uint8_t *nx_uuid16, uint32_t port,
 	return 0;
 }
 
+/* the SPI channel behind a shim channel (pool_map.c, fused.c) */
+channel_t skt_channel_spi(skt_channel *ch) { return ch ? ch->chd : NULL; }
+void skt_pool_unalias_channel(skt_channel *ch);
+
 SKT_EXPORT void skt_channel_destroy(skt_channel *ch)
 {
 	if (ch == NULL)
 		return;
+	skt_pool_unalias_channel(ch);
 	os_channel_destroy(ch->chd);
 	channel_free(ch);
 }
