@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include "skt_platform.h"
 
-#define SKT_SHIM_ABI_VERSION 1
+#define SKT_SHIM_ABI_VERSION 2  /* 2: pool mapping and fused calls */
 
 #if defined(__GNUC__)
 #define SKT_EXPORT __attribute__((visibility("default")))
