@@ -20,11 +20,12 @@ function fits(bytes: Uint8Array, need: number, what: string): void {
 }
 
 /** The io words of the fused calls (SKT_IO_WORDS) and where their inputs live. */
-export const IO_WORDS = 40;
+export const IO_WORDS = 48;
 export const IO_PROP = 16;
 export const IO_PKTID = 32;
 export const IO_FREE_RC = 13;
 export const IO_UPP = 36;
+export const IO_END = 37;
 
 function fitsIo(io: Int32Array): void {
   if (io.length < IO_WORDS) throw new RangeError(`fused call io: ${io.length} words < ${IO_WORDS}`);
@@ -249,7 +250,10 @@ export class Channel implements Disposable {
     fitsIo(io);
     return this.#s.skt_tx_begin(this.#ptr, prev, io);
   }
-  /** skt_tx_end: phases 1 (header length, data length, packet id), 2 (finalize, attach), 3. */
+  /**
+   * skt_tx_end: phases 1 (header length, data length, packet id), 2 (finalize, attach), 3;
+   * | 4: then skt_tx_begin after this slot (returns 5 + its count).
+   */
   txEnd(
     slot: number,
     pkt: number,

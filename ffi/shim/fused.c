@@ -87,31 +87,35 @@ SKT_EXPORT int32_t skt_tx_begin(skt_channel *ch, int32_t prev, int32_t *io)
 SKT_EXPORT int32_t skt_tx_end(skt_channel *ch, uint32_t slot, uint32_t pkt, uint32_t buflet,
     uint32_t l2len, uint32_t frame_len, uint32_t phases, int32_t *io)
 {
+	int32_t *v = &io[SKT_IO_END];
 	if (phases & 1) {
 		/* frame_populate 221-222: os_packet_set_link_header_length(ph, 14) == 0 */
-		if ((io[0] = skt_packet_set_link_header_length(ch, pkt, l2len)) != 0)
+		if ((v[0] = skt_packet_set_link_header_length(ch, pkt, l2len)) != 0)
 			return 1;
 		/* 248-249: os_buflet_set_data_length(buf, frame_length) == 0 */
-		if ((io[1] = skt_buflet_set_data_length(ch, pkt, buflet, frame_len)) != 0)
+		if ((v[1] = skt_buflet_set_data_length(ch, pkt, buflet, frame_len)) != 0)
 			return 2;
 		/* send 357: os_packet_set_packetid(pkt, &pktid) == 0 */
-		if ((io[2] = skt_packet_set_packetid(ch, pkt, (const uint8_t *)&io[SKT_IO_PKTID])) != 0)
+		if ((v[2] = skt_packet_set_packetid(ch, pkt, (const uint8_t *)&io[SKT_IO_PKTID])) != 0)
 			return 3;
 	}
 	if (!(phases & 2))
 		return 3;
 	/* 363-364: os_packet_finalize(pkt) == 0; 369: frame_length != 0 */
-	if ((io[3] = skt_packet_finalize(ch, pkt)) != 0 || frame_len == 0)
+	if ((v[3] = skt_packet_finalize(ch, pkt)) != 0 || frame_len == 0)
 		return 4;
 	if (upp_of(io)) {
 		/* 371-373: os_channel_slot_attach_packet(tx_ring, slot, pkt) == 0 */
-		io[4] = skt_ring_slot_attach_packet(ch, SKT_RING_TX, slot, pkt);
+		v[4] = skt_ring_slot_attach_packet(ch, SKT_RING_TX, slot, pkt);
 	} else {
 		/* 375-377: prop.sp_len = frame_length; os_channel_set_slot_properties */
 		prop_of(io)->sp_len = (uint16_t)frame_len;
-		io[4] = skt_ring_set_slot_properties(ch, SKT_RING_TX, slot, (const uint8_t *)prop_of(io));
+		v[4] = skt_ring_set_slot_properties(ch, SKT_RING_TX, slot, (const uint8_t *)prop_of(io));
 	}
-	return 5;
+	if (v[4] != 0 || !(phases & 4))
+		return 5;
+	/* 379-384: last_slot = slot, the next turn of the loop */
+	return 5 + skt_tx_begin(ch, (int32_t)slot, io);
 }
 
 SKT_EXPORT int32_t skt_rx_next(skt_channel *ch, int32_t prev, uint32_t free_pkt, uint32_t frame_max,

@@ -153,19 +153,22 @@ SKT_EXPORT int32_t skt_channel_unalias_pool(skt_channel *ch);
  * value to io (int32 words) and stops after the first value upstream's
  * assertion would refuse, so no later call is made; it returns how many
  * values it wrote. The caller asserts each value as upstream does. */
-#define SKT_IO_WORDS     40
+#define SKT_IO_WORDS     48
 #define SKT_IO_PROP      16   /* io[16..31]: slot_prop_t of the run's slot */
 #define SKT_IO_PKTID     32   /* io[32..35]: packet_id_t for skt_tx_end */
 #define SKT_IO_FREE_RC   13   /* skt_rx_next: os_channel_packet_free's result */
 #define SKT_IO_UPP       36   /* io[36]: port->user_packet_pool, set by the caller */
+#define SKT_IO_END       37   /* io[37..41]: skt_tx_end's values */
 /* skt_netif_channel_send lines 317-345 + frame_populate lines 202-212:
  * [0] slot [1] pkt [2] buflet [3,4] object address [5] data offset
  * [6] data limit [7] buflet [8] set_data_offset(0) [9] data limit
  * [10,11] object address [12] buflet count */
 SKT_EXPORT int32_t skt_tx_begin(skt_channel *ch, int32_t prev, int32_t *io);
 /* phases 1: frame_populate 221, 248 and send 357 (link header length, data
- * length, packet id) at io[0..2]; phases 2: send 363-379 (finalize, frame
- * length != 0, attach or set_slot_properties) at io[3..4]; 3: both */
+ * length, packet id) at io[37..39]; phases 2: send 363-379 (finalize, frame
+ * length != 0, attach or set_slot_properties) at io[40..41]; 3: both.
+ * phases | 4: the loop goes on (send 380-384: packet_number < limit), so
+ * skt_tx_begin(ch, slot, io) follows at once; returns 5 + its count then. */
 SKT_EXPORT int32_t skt_tx_end(skt_channel *ch, uint32_t slot, uint32_t pkt, uint32_t buflet,
     uint32_t l2len, uint32_t frame_len, uint32_t phases, int32_t *io);
 /* free_pkt != 0: receive 503 (packet free of the previous frame) first; then

@@ -1,6 +1,6 @@
 /** The sending half of the port: skt_netif_channel_send and its frame populate. */
 import { SlotProp } from "../../ffi/spi.ts";
-import { IO_PKTID, IO_PROP, IO_UPP, IO_WORDS } from "../../ffi/channel.ts";
+import { IO_END, IO_PKTID, IO_PROP, IO_UPP, IO_WORDS } from "../../ffi/channel.ts";
 import { PKTID_VERSION_CURRENT, Ring, SyncMode } from "../../ffi/constants.ts";
 import { check } from "./assert.ts";
 import { ETHER_HDR_LEN, FrameBuilder } from "./frame.ts";
@@ -45,10 +45,11 @@ export class Sender {
     const prop = this.#prop;
     check(this.packetNumber < limit, "payload->packet_number < limit");
     let lastSlot = -1;
+    // grab a slot and populate it: send lines 317-345 and frame_populate 202-212 in one
+    // call, which stops after the first value an assertion below refuses (the next
+    // turns' come with the previous frame's skt_tx_end)
+    let n = chan.txBegin(lastSlot, io);
     while (true) {
-      // grab a slot and populate it: send lines 317-345 and frame_populate 202-212 in one
-      // call, which stops after the first value an assertion below refuses
-      const n = chan.txBegin(lastSlot, io);
       const slot = io[0];
       if (slot < -1) this.#failed(slot, "os_channel_get_next_slot");
       if (slot < 0) {
@@ -85,27 +86,38 @@ export class Sender {
       // pktid_sequence_number is 16 bits wide: upstream truncates, so do we
       this.#pktidView.setUint16(2, seq & 0xffff, true);
       this.#pktidView.setUint32(4, seq & 0xffff, true);
-      // frame_populate 221 and 248, send 357 (and without a prehook 363-379) in one call
+      // frame_populate 221 and 248, send 357 (and without a prehook 363-379, and when
+      // the loop goes on the next slot's 317-345 + 202-212) in one call
       const buflet = io[7];
-      const phases = prehook === null ? 3 : 1;
-      let done = chan.txEnd(slot, pkt, buflet, ETHER_HDR_LEN, frameLength, phases, io);
-      this.#ok(io[0], "os_packet_set_link_header_length");
-      this.#ok(io[1], "os_buflet_set_data_length");
-      this.#ok(io[2], "os_packet_set_packetid");
+      const more = this.packetNumber + 1 < limit ? 4 : 0;
+      const end = IO_END;
+      let done = chan.txEnd(
+        slot,
+        pkt,
+        buflet,
+        ETHER_HDR_LEN,
+        frameLength,
+        (prehook === null ? 3 : 1) | more,
+        io,
+      );
+      this.#ok(io[end], "os_packet_set_link_header_length");
+      this.#ok(io[end + 1], "os_buflet_set_data_length");
+      this.#ok(io[end + 2], "os_packet_set_packetid");
       if (prehook !== null) {
         prehook(pkt);
-        done = chan.txEnd(slot, pkt, buflet, ETHER_HDR_LEN, frameLength, 2, io);
+        done = chan.txEnd(slot, pkt, buflet, ETHER_HDR_LEN, frameLength, 2 | more, io);
       }
-      this.#ok(io[3], "os_packet_finalize");
+      this.#ok(io[end + 3], "os_packet_finalize");
       if (this.#debug) {
         this.log.debug(`\nPort ${this.port.port} transmitting ${frameLength} bytes:`);
       }
       check(frameLength !== 0, "frame_length != 0");
       this.#ok(
-        io[4],
+        io[end + 4],
         userPacketPool ? "os_channel_slot_attach_packet" : "os_channel_set_slot_properties",
       );
-      this.#complete(done, 5);
+      if (done < 5) this.#complete(done, 5);
+      n = done - 5; // the next slot's values, when more
       lastSlot = slot;
       this.packetNumber++;
       if (this.packetNumber >= limit) break;
