@@ -21,7 +21,7 @@
 #include "../skt_spi.h"
 
 #define SIM_MAGIC        0x31304d4953544b53ull /* "SKTSIM01" */
-#define SIM_VERSION      3u  /* 3: sim_lock_t is one 64-bit word */
+#define SIM_VERSION      4u  /* 3: sim_lock_t is one 64-bit word; 4: waiting on its own line */
 #define SIM_MAX_IF       16
 #define SIM_MAX_CHAN     8
 #define SIM_MAX_FLOWS    128
@@ -167,8 +167,10 @@ struct sim_chan {
 	_Atomic uint32_t event_attached;/* a NOTE_CHANNEL_EVENT knote is registered */
 	_Atomic uint32_t adv_enabled;   /* os_channel_configure_interface_advisory(TRUE) */
 	_Atomic uint32_t adv_pending;   /* NOTE_IF_ADV_UPD not yet delivered */
-	_Atomic uint32_t waiting;       /* > 0 while the owner blocks in kevent */
 	sim_lock_t rxlock;              /* RX producers, open and close */
+	/* > 0 while the owner blocks in kevent: written by the owner at every wait, so
+	 * on a line of its own, away from what the peer's TX sync reads and locks */
+	_Alignas(64) _Atomic uint32_t waiting;
 };
 
 /* ---- interfaces (ifnet.c) ---- */

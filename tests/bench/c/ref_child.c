@@ -87,19 +87,33 @@ static double now_ms(void)
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
-/* sum of len bytes at p as little-endian u32 words (p need not be aligned) */
+/*
+ * A sum of the len bytes at p whose fold is their 16-bit one's complement sum
+ * (little-endian words), as the kernel's in_cksum computes it: 64-bit words
+ * added with end-around carry (2^64 - 1 is a multiple of 0xffff), in two
+ * independent chains. p need not be aligned.
+ */
 static uint64_t sum_words(const uint8_t *p, uint32_t len)
 {
-	uint64_t sum = 0;
-	uint32_t whole = len / 4, j;
-	for (uint32_t i = 0; i < whole; i++) {
-		uint32_t w;
-		memcpy(&w, p + 4 * i, 4);
-		sum += w;
+	uint64_t a = 0, b = 0;
+	uint32_t i = 0;
+	for (; i + 16 <= len; i += 16) {
+		uint64_t w0, w1;
+		memcpy(&w0, p + i, 8);
+		memcpy(&w1, p + i + 8, 8);
+		a += w0;
+		a += a < w0;
+		b += w1;
+		b += b < w1;
 	}
-	for (j = whole * 4; j < len; j++)
-		sum += (uint64_t)p[j] << (8 * (j & 3));
-	return sum;
+	a += b;
+	a += a < b;
+	uint64_t tail = 0;
+	for (uint32_t j = i; j < len; j++)
+		tail += (uint64_t)p[j] << (8 * ((j - i) & 7));
+	a += tail;
+	a += a < tail;
+	return a;
 }
 
 /* 16-bit one's complement sum in network order from a sum of LE words */
