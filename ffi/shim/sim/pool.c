@@ -81,8 +81,9 @@ void sim_evpool_free(struct sim_chan_area *ca, struct sim_pkt *p) { give(&ca->ev
  * self_off, written once, so the answer can be kept (the SPI calls of one
  * frame ask about the same packet a dozen times). Per thread; keyed by the
  * domain's nonce too, since another domain may be mapped at the same base. */
-static _Thread_local uintptr_t known_base, known_pkt;
-static _Thread_local uint64_t known_nonce;
+#define SIM_TLS _Thread_local __attribute__((tls_model("initial-exec")))   /* no __tls_get_addr call */
+static SIM_TLS uintptr_t known_base, known_pkt;
+static SIM_TLS uint64_t known_nonce;
 
 /* packet_t -> metadata, NULL unless it is exactly one of the domain's packets */
 struct sim_pkt *sim_pkt_from_ph(packet_t ph)
