@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# build_ffi.sh [--sanitize]: builds the shim (ffi/shim/common.c + one backend)
-# into ffi/build/libskt_<backend>.<so|dylib>, the C test ffi/build/sim_test and
+# build_ffi.sh [--sanitize]: builds the shim (ffi/shim/common/*.c + one backend)
+# into ffi/build/libskt_<backend>.<so|dylib>, the C tests ffi/build/sim_test and
+# ffi/build/sim_kill_test, and
 # the bench's C reference child ffi/build/ref_child; skipped when up to date.
 # --sanitize builds the same with ASan+UBSan into ffi/build/sanitize/.
 set -euo pipefail
@@ -32,7 +33,7 @@ else
 fi
 # Nothing to do when every output is newer than every input: `deno task run` and
 # `deno task test` build first, and recompiling takes longer than a test.
-outputs=("$out/libskt_sim.$ext" "$out/sim_test" "$out/ref_child")
+outputs=("$out/libskt_sim.$ext" "$out/sim_test" "$out/sim_kill_test" "$out/ref_child")
 if [ "$(uname -s)" = Darwin ] && [ -f ffi/shim/darwin/backend.c ]; then
 	outputs+=("$out/libskt_skywalk.dylib")
 fi
@@ -51,14 +52,18 @@ fi
 cflags=(-std=c11 -O2 -g -fPIC -fvisibility=hidden -Wall -Wextra -Werror "${os[@]}" "${san[@]}")
 mkdir -p "$out"
 
-# sim backend: common.c + sim/*.c
+# sim backend: common/*.c + sim/*.c
 "$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"sim"' "${shared[@]}" \
-	-o "$out/libskt_sim.$ext" ffi/shim/common.c ffi/shim/fused.c ffi/shim/pool_map.c ffi/shim/sim/*.c -lpthread
+	-o "$out/libskt_sim.$ext" ffi/shim/common/*.c ffi/shim/sim/*.c -lpthread
 echo "built $out/libskt_sim.$ext" >&2
 
 "$cc" "${cflags[@]}" -Iffi/shim -o "$out/sim_test" tests/c/sim_test.c ffi/shim/sim/lock.c \
 	-L"$out" -lskt_sim -Wl,-rpath,"$rpath" -lpthread
 echo "built $out/sim_test" >&2
+
+# the sim's SPI without the shim's guards: every abort and kill path (tests/c/sim_kill_test.c)
+"$cc" "${cflags[@]}" -Iffi/shim -o "$out/sim_kill_test" tests/c/sim_kill_test.c ffi/shim/sim/*.c -lpthread
+echo "built $out/sim_kill_test" >&2
 
 # bench only: the C reference child of `deno task bench` (tests/bench/c/ref_child.c)
 "$cc" "${cflags[@]}" -Iffi/shim -o "$out/ref_child" tests/bench/c/ref_child.c \
@@ -68,6 +73,6 @@ echo "built $out/ref_child" >&2
 # darwin backend (issue 5): the real Skywalk SPI from libsystem_kernel
 if [ "$(uname -s)" = Darwin ] && [ -f ffi/shim/darwin/backend.c ]; then
 	"$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"skywalk"' "${shared[@]}" \
-		-o "$out/libskt_skywalk.dylib" ffi/shim/common.c ffi/shim/fused.c ffi/shim/pool_map.c ffi/shim/darwin/*.c -lSystem
+		-o "$out/libskt_skywalk.dylib" ffi/shim/common/*.c ffi/shim/darwin/*.c -lSystem
 	echo "built $out/libskt_skywalk.dylib" >&2
 fi

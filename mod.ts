@@ -28,13 +28,14 @@ import type { RunRecord } from "./scenarios/sweep/record.ts";
 import { runSweep, selectTests } from "./scenarios/sweep/sweep.ts";
 
 export type { ChildReport, RunOptions, TestRecord, Verdict } from "./scenarios/mptest/parent.ts";
-export type { ChildResult } from "./scenarios/netifdirect/defs.ts";
+export type { ChildResult, IfStatName } from "./scenarios/netifdirect/defs.ts";
 export type { BackendName } from "./scenarios/machine/backend.ts";
+export { IfStat } from "./ffi/constants.ts";
 export type { EventCounts, RunRecord } from "./scenarios/sweep/record.ts";
 export { RUN_RECORD_SCHEMA, totalsLine } from "./scenarios/sweep/record.ts";
 export { exitStatus } from "./scenarios/sweep/result_line.ts";
 export { toJsonLines } from "./scenarios/sweep/reports/jsonl.ts";
-export { toJUnitXml } from "./scenarios/sweep/reports/junit.ts";
+export { type JUnitOptions, toJUnitXml } from "./scenarios/sweep/reports/junit.ts";
 export { toKtap } from "./scenarios/sweep/reports/ktap.ts";
 export { summaryTable } from "./scenarios/sweep/reports/table.ts";
 export {
@@ -48,7 +49,9 @@ export {
 
 /** A test of the table, as scripts see it. */
 export interface TestInfo {
+  /** the test's name, e.g. "netifdirecttxrx" */
   name: string;
+  /** upstream's one-line description of the test */
   description: string;
   /** false for netifdirecttxrxcopymode and netifdirectifadvenable (never run by upstream) */
   upstreamRegistered: boolean;

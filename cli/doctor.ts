@@ -12,12 +12,14 @@ import {
   kernelBuildType,
   skipReason,
 } from "../scenarios/machine/gate.ts";
-import { type LockHolder, processIsAlive, readLock } from "../scenarios/machine/machine_lock.ts";
+import { type LockHolder, readLock } from "../scenarios/machine/machine_lock.ts";
+import { pidIsAlive } from "../scenarios/machine/os.ts";
 import { NXCTL_CHECK_SYSCTL, parseJournal } from "../scenarios/machine/journal.ts";
 import { TESTS } from "../scenarios/netifdirect/table.ts";
 import { builtShimPath, loadShim } from "../ffi/loader.ts";
 import { Shim } from "../ffi/spi.ts";
 import { SktError } from "../ffi/errors.ts";
+import { kdkBuild, kernelBuildWarning, parseOpaqueU64 } from "./doctor_kernel.ts";
 
 export interface ShimFacts {
   path: string;
@@ -36,6 +38,10 @@ export interface DoctorFacts {
   kernelVersion: string | null;
   /** kern.skywalk.features, null when unreadable */
   features: bigint | null;
+  /** the installed macOS build (sw_vers -buildVersion), null elsewhere */
+  osBuild?: string | null;
+  /** the builds of the KDKs in /Library/Developer/KDKs, null when unreadable */
+  kdkBuilds?: string[] | null;
   uid: number | null;
   /** compilers found, "name: first line of --version" */
   compilers: string[];
@@ -89,6 +95,8 @@ export function doctorLines(f: DoctorFacts): string[] {
       ? "release"
       : "unknown";
     add("kernel", `${build} (${xnu})`);
+    const mismatch = kernelBuildWarning(f.kernelVersion, f.osBuild ?? null, f.kdkBuilds ?? null);
+    if (mismatch) add("", `WARNING: ${mismatch}`);
     if (f.features === null) {
       add("skywalk", "kern.skywalk.features unreadable");
     } else {
@@ -212,8 +220,19 @@ function readFeatures(shims: Record<BackendName, ShimFacts>): bigint | null {
       return null;
     }
   }
-  const text = darwinSysctl("kern.skywalk.features");
-  return text && /^(0x[0-9a-f]+|\d+)$/i.test(text) ? BigInt(text) : null;
+  // an opaque sysctl: sysctl(8) shows it only as a dump (-x)
+  return parseOpaqueU64(command("sysctl", ["-x", "-n", "kern.skywalk.features"]));
+}
+
+function readKdkBuilds(): string[] | null {
+  try {
+    return [...Deno.readDirSync("/Library/Developer/KDKs")]
+      .map((e) => kdkBuild(e.name))
+      .filter((b): b is string => b !== null)
+      .sort();
+  } catch {
+    return null;
+  }
 }
 
 function readJournal(): DoctorFacts["journal"] {
@@ -253,13 +272,15 @@ export function gatherFacts(): DoctorFacts {
     productVersion: darwin ? darwinSysctl("kern.osproductversion") : null,
     kernelVersion: darwin ? darwinSysctl("kern.version") : null,
     features: darwin ? readFeatures(shims) : null,
+    osBuild: darwin ? command("sw_vers", ["-buildVersion"]) : null,
+    kdkBuilds: darwin ? readKdkBuilds() : null,
     uid: Deno.uid(),
     compilers,
     shims,
     nxctlCheckDisabled: nxctl !== null && /^\d+$/.test(nxctl) ? Number(nxctl) : null,
     lock: lockRead === null || lockRead === "unreadable"
       ? lockRead
-      : { holder: lockRead, alive: processIsAlive(lockRead.pid) },
+      : { holder: lockRead, alive: pidIsAlive(lockRead.pid) },
     journal: darwin || Deno.env.get(STATE_DIR_ENV) ? readJournal() : null,
   };
 }

@@ -1,4 +1,4 @@
-/** Bounds of the numeric options (documented in the README). */
+/** Bounds of the numeric options (documented in docs/running.md and `skt run --help`). */
 
 /** --packets: long runs are allowed, up to ten million frames per direction. */
 export const MAX_PACKETS = 10_000_000;

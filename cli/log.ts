@@ -3,23 +3,17 @@
  * and to results). Records are written synchronously so that a child killed
  * mid-run has already shown everything it logged.
  */
+import { writeAllSync } from "../scenarios/machine/os.ts";
 import { configureSync, type LogRecord, resetSync, type Sink } from "@logtape/logtape";
 
 export { logFor } from "../scenarios/log.ts";
-
-const encoder = new TextEncoder();
-
-function writeAllSync(bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.length) off += Deno.stderr.writeSync(bytes.subarray(off));
-}
 
 /** Renders a record as its message only: the lines compare with the Mac's logs. */
 function renderMessage(record: LogRecord): string {
   return record.message.map((part) => typeof part === "string" ? part : String(part)).join("");
 }
 
-const stderrSink: Sink = (record) => writeAllSync(encoder.encode(renderMessage(record) + "\n"));
+const stderrSink: Sink = (record) => writeAllSync(Deno.stderr, renderMessage(record) + "\n");
 
 /** Configures LogTape once per process; verbose adds upstream's debug lines. */
 export function setupLogging(verbose: boolean): void {
@@ -35,5 +29,5 @@ export function setupLogging(verbose: boolean): void {
 
 /** Writes a line to stderr directly (errors before logging is set up). */
 export function printError(message: string): void {
-  writeAllSync(encoder.encode(message + "\n"));
+  writeAllSync(Deno.stderr, message + "\n");
 }

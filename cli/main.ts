@@ -6,16 +6,19 @@
  *           [--sim-timebase NUMER/DENOM]
  *   skt sweep [--filter GLOB]... [--repeat N] [--fail-fast] [--json FILE|-] [--junit FILE] [--tap]
  *   skt doctor
+ *   skt --version | skt --help | skt COMMAND --help
  *   skt child NAME INDEX ...   (internal: how the driver starts each child)
  *
  * Exit status: 0 pass, 1 fail, 2 usage error, 3 environment error, 4 nothing ran,
- * 130 / 143 interrupted by SIGINT / SIGTERM (README: "Exit codes and cleanup").
+ * 130 / 143 interrupted by SIGINT / SIGTERM (README: "Exit codes").
  */
+import denoJson from "../deno.json" with { type: "json" };
 import { DEBUG_ENV } from "../scenarios/machine/env.ts";
 import { argument, command, constant, option } from "@optique/core/primitives";
-import { object, or } from "@optique/core/constructs";
+import { merge, object, or } from "@optique/core/constructs";
 import { multiple, optional, withDefault } from "@optique/core/modifiers";
 import type { InferValue } from "@optique/core/parser";
+import { message, text } from "@optique/core/message";
 import { choice, integer, string } from "@optique/core/valueparser";
 import { run } from "@optique/run";
 import { ExitCode, SktError, UsageError } from "../ffi/errors.ts";
@@ -29,33 +32,66 @@ import { sweepCommand } from "./sweep.ts";
 import { doctorCommand } from "./doctor.ts";
 import { MAX_PACKETS, RING_TX_SLOTS } from "./limits.ts";
 
+/** `skt --version` prints this. */
+export const VERSION_LINE = `skt ${denoJson.version}`;
+
+/** A default as help shows it: plain, not quoted as optique shows values. */
+const shown = (value: number) => ({ message: message`${text(String(value))}` });
+
 const backendOption = withDefault(
-  option("--backend", choice(BACKENDS), {
-    description: [{ type: "text", text: "backend: sim or skywalk" }],
+  option("--backend", choice(BACKENDS, { metavar: "BACKEND" }), {
+    description: message`which shim backend runs the tests: sim or skywalk (macOS)`,
   }),
   DEFAULT_OPTIONS.backend,
+  { message: message`skywalk on macOS, sim elsewhere` },
 );
 const packetsOption = withDefault(
-  option("--packets", integer({ min: 1, max: MAX_PACKETS, metavar: "N" })),
+  option("--packets", integer({ min: 1, max: MAX_PACKETS, metavar: "N" }), {
+    description: message`frames each child sends (1 to 10,000,000)`,
+  }),
   DEFAULT_OPTIONS.packets,
+  shown(DEFAULT_OPTIONS.packets),
 );
 const batchOption = withDefault(
-  option("--batch", integer({ min: 1, max: RING_TX_SLOTS, metavar: "N" })),
+  option("--batch", integer({ min: 1, max: RING_TX_SLOTS, metavar: "N" }), {
+    description: message`frames per TX batch (1 to 512, the TX ring's size)`,
+  }),
   DEFAULT_OPTIONS.batch,
+  shown(DEFAULT_OPTIONS.batch),
 );
 const paceOption = withDefault(
-  option("--pace-us", integer({ min: 0, max: 1_000_000, metavar: "USEC" })),
+  option("--pace-us", integer({ min: 0, max: 1_000_000, metavar: "USEC" }), {
+    description: message`upstream's usleep after each TX batch, in us; 0 runs unpaced`,
+  }),
   DEFAULT_OPTIONS.paceUs,
+  shown(DEFAULT_OPTIONS.paceUs),
 );
-const verboseOption = option("--verbose", "-v");
+const verboseOption = option("--verbose", "-v", {
+  description: message`upstream's SKT_NETIF_DIRECT_DEBUG lines on stderr (default: off)`,
+});
 const timeoutOption = withDefault(
-  option("--timeout", integer({ min: 1, max: 86_400, metavar: "SECONDS" })),
+  option("--timeout", integer({ min: 1, max: 86_400, metavar: "SECONDS" }), {
+    description:
+      message`seconds for the whole run; then SIGTERM to the children, SIGKILL 2 s later`,
+  }),
   DEFAULT_OPTIONS.timeoutSec,
+  shown(DEFAULT_OPTIONS.timeoutSec),
 );
 /** test-only sysctls set in the backend before init (debug.sim.* knobs) */
 const simKnobsOption = multiple(
   option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true }),
 );
+
+/** What every kind of run takes: backend and workload (run, sweep and child). */
+const workloadOptions = object({
+  backend: backendOption,
+  packets: packetsOption,
+  batch: batchOption,
+  paceUs: paceOption,
+  verbose: verboseOption,
+});
+/** What the parent of a run takes besides: the timeout and the sim's test knobs (run, sweep). */
+const parentOptions = object({ timeout: timeoutOption, knobs: simKnobsOption });
 
 const parser = or(
   command(
@@ -65,66 +101,65 @@ const parser = or(
   ),
   command(
     "run",
-    object({
-      cmd: constant("run" as const),
-      // no names is refused by resolveTests, with a sentence instead of optique's
-      tests: multiple(argument(string({ metavar: "NAME" }))),
-      backend: backendOption,
-      packets: packetsOption,
-      batch: batchOption,
-      timeout: timeoutOption,
-      paceUs: paceOption,
-      verbose: verboseOption,
-      knobs: simKnobsOption,
-      timebase: optional(
-        option("--sim-timebase", string({ metavar: "NUMER/DENOM" }), {
-          description: [{
-            type: "text",
-            text: "sim only: the mach timebase, 125/3 (Apple silicon, the default) or 1/1 (Intel)",
-          }],
-        }),
-      ),
-    }),
+    merge(
+      object({
+        cmd: constant("run" as const),
+        // no names is refused by resolveTests, with a sentence instead of optique's
+        tests: multiple(argument(string({ metavar: "NAME" }), {
+          description: message`a test to run (skt list names them); one or more`,
+        })),
+        timebase: optional(
+          option("--sim-timebase", string({ metavar: "NUMER/DENOM" }), {
+            description: [{
+              type: "text",
+              text: "sim only: the mach timebase, 125/3 (Apple silicon) or 1/1 (Intel) " +
+                "(default: 125/3)",
+            }],
+          }),
+        ),
+      }),
+      workloadOptions,
+      parentOptions,
+    ),
     { description: [{ type: "text", text: "Run one or more tests by name" }] },
   ),
   command(
     "sweep",
-    object({
-      cmd: constant("sweep" as const),
-      filters: multiple(
-        option("--filter", string({ metavar: "GLOB" }), {
-          description: [{
-            type: "text",
-            text: "tests whose name matches (repeatable; all by default)",
-          }],
+    merge(
+      object({
+        cmd: constant("sweep" as const),
+        filters: multiple(
+          option("--filter", string({ metavar: "GLOB" }), {
+            description: [{
+              type: "text",
+              text: "tests whose whole name matches (*, ?, [a-z], [!x]); repeatable " +
+                "(default: every test)",
+            }],
+          }),
+        ),
+        repeat: withDefault(
+          option("--repeat", integer({ min: 1, max: 100_000, metavar: "N" }), {
+            description: [{ type: "text", text: "runs of each test" }],
+          }),
+          1,
+          shown(1),
+        ),
+        failFast: option("--fail-fast", {
+          description: [{ type: "text", text: "stop after the first failed run" }],
         }),
-      ),
-      repeat: withDefault(
-        option("--repeat", integer({ min: 1, max: 100_000, metavar: "N" }), {
-          description: [{ type: "text", text: "runs of each test (default 1)" }],
+        json: optional(option("--json", string({ metavar: "FILE|-" }), {
+          description: [{ type: "text", text: "JSON Lines, one record per run (- for stdout)" }],
+        })),
+        junit: optional(option("--junit", string({ metavar: "FILE" }), {
+          description: [{ type: "text", text: "JUnit XML, one testcase per run" }],
+        })),
+        tap: option("--tap", {
+          description: [{ type: "text", text: "print KTAP on stdout" }],
         }),
-        1,
-      ),
-      backend: backendOption,
-      packets: packetsOption,
-      batch: batchOption,
-      timeout: timeoutOption,
-      paceUs: paceOption,
-      verbose: verboseOption,
-      failFast: option("--fail-fast", {
-        description: [{ type: "text", text: "stop after the first failed run" }],
       }),
-      json: optional(option("--json", string({ metavar: "FILE|-" }), {
-        description: [{ type: "text", text: "JSON Lines, one record per run (- for stdout)" }],
-      })),
-      junit: optional(option("--junit", string({ metavar: "FILE" }), {
-        description: [{ type: "text", text: "JUnit XML, one testcase per run" }],
-      })),
-      tap: option("--tap", {
-        description: [{ type: "text", text: "print KTAP on stdout" }],
-      }),
-      knobs: simKnobsOption,
-    }),
+      workloadOptions,
+      parentOptions,
+    ),
     {
       description: [{
         type: "text",
@@ -144,16 +179,14 @@ const parser = or(
   ),
   command(
     "child",
-    object({
-      cmd: constant("child" as const),
-      test: argument(string({ metavar: "NAME" })),
-      index: argument(integer({ min: 0, max: 1, metavar: "INDEX" })),
-      backend: backendOption,
-      packets: packetsOption,
-      batch: batchOption,
-      paceUs: paceOption,
-      verbose: verboseOption,
-    }),
+    merge(
+      object({
+        cmd: constant("child" as const),
+        test: argument(string({ metavar: "NAME" })),
+        index: argument(integer({ min: 0, max: 1, metavar: "INDEX" })),
+      }),
+      workloadOptions,
+    ),
     { hidden: true },
   ),
 );
@@ -188,6 +221,8 @@ async function main(args: string[]): Promise<number> {
     aboveError: "none",
     errorExitCode: ExitCode.usage,
     colors: false,
+    showDefault: { prefix: " (default: ", suffix: ")" },
+    version: VERSION_LINE,
     ...usageErrorSink(),
   });
   setupLogging("verbose" in parsed && parsed.verbose);

@@ -3,6 +3,8 @@
  * (JSON Lines, JUnit XML, KTAP) where asked, a summary table, and always, as
  * the last line on stdout, "N passed, N failed, N skipped".
  */
+import { writeAllSync } from "../scenarios/machine/os.ts";
+import { onStopSignals } from "../scenarios/mptest/signals.ts";
 import { resolve } from "node:path";
 import { runLabel, type RunRecord, totalsLine } from "../scenarios/sweep/record.ts";
 import { runSweep, selectTests, type SweepOutcome } from "../scenarios/sweep/sweep.ts";
@@ -24,14 +26,6 @@ export interface SweepArgs extends RunFlags {
   json?: string;
   junit?: string;
   tap: boolean;
-}
-
-const encoder = new TextEncoder();
-
-function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
-  let off = 0;
-  while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
 }
 
 function exists(path: string): boolean {
@@ -71,16 +65,11 @@ function watchStopSignals(
   controller: AbortController,
 ): { signal: () => Deno.Signal | null; stop(): void } {
   let caught: Deno.Signal | null = null;
-  if (Deno.build.os === "windows") return { signal: () => caught, stop: () => {} };
-  const removers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
-    const handler = () => {
-      caught ??= sig;
-      controller.abort(sig);
-    };
-    Deno.addSignalListener(sig, handler);
-    return () => Deno.removeSignalListener(sig, handler);
+  const stop = onStopSignals((sig) => {
+    caught ??= sig;
+    controller.abort(sig);
   });
-  return { signal: () => caught, stop: () => removers.forEach((r) => r()) };
+  return { signal: () => caught, stop };
 }
 
 function stopNote(
@@ -124,7 +113,7 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
     total: planned,
     tty,
     color: tty && !Deno.noColor,
-    write: (text) => writeAll(Deno.stderr, text),
+    write: (text) => writeAllSync(Deno.stderr, text),
     columns: () => {
       try {
         return Deno.consoleSize().columns;
@@ -152,8 +141,8 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
           if (record.log && !args.verbose) {
             progress.print([`--- log of ${runLabel(record)} ---`, ...record.log, "---"]);
           }
-          if (jsonFile) writeAll(jsonFile, jsonLine(record));
-          if (jsonToStdout) progress.around(() => writeAll(Deno.stdout, jsonLine(record)));
+          if (jsonFile) writeAllSync(jsonFile, jsonLine(record));
+          if (jsonToStdout) progress.around(() => writeAllSync(Deno.stdout, jsonLine(record)));
         },
         onLog: args.verbose ? (line) => progress.print([line]) : undefined,
       },
@@ -181,13 +170,13 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
     : stopNote(outcome, records.length, planned, signals.signal());
   const table = records.length ? summaryTable(records) : [];
   if (args.tap) {
-    writeAll(Deno.stdout, toKtap(records, [...table, ...note]));
+    writeAllSync(Deno.stdout, toKtap(records, [...table, ...note]));
   } else {
     const lines = [...table, ...note].map((l) => l + "\n").join("");
     // with --json -, stdout is for the records (and the last line) only
-    writeAll(jsonToStdout ? Deno.stderr : Deno.stdout, lines);
+    writeAllSync(jsonToStdout ? Deno.stderr : Deno.stdout, lines);
   }
-  writeAll(Deno.stdout, totalsLine(records) + "\n");
+  writeAllSync(Deno.stdout, totalsLine(records) + "\n");
 
   if (broke) {
     if (!(broke instanceof SktError)) throw broke;

@@ -2,7 +2,7 @@
  * A channel and its rings, slots, packets and buflets: the per-packet SPI, disposable.
  * Over 300 lines: one wrapper per shim call of a channel, which belong together.
  */
-import type { Shim } from "./shim.ts";
+import type { ChannelPointer, ShimCore } from "./status.ts";
 import type { ShimSymbols } from "./symbols.ts";
 import { INTERFACE_ADVISORY_SIZE, PACKET_ID_SIZE, type Ring } from "./constants.ts";
 
@@ -31,7 +31,10 @@ function fitsIo(io: Int32Array): void {
   if (io.length < IO_WORDS) throw new RangeError(`fused call io: ${io.length} words < ${IO_WORDS}`);
 }
 
-/** slot_prop_t as TypeScript reads it, over one reusable 64-byte buffer. */
+/**
+ * slot_prop_t as TypeScript reads it, over one reusable 64-byte buffer. sp_idx
+ * is not exposed: libsyscall leaves it untouched on a user-packet-pool TX ring.
+ */
 export class SlotProp {
   readonly #view: DataView;
   /** over `bytes` (64 of them, 8-aligned): its own, or the io words of the fused calls */
@@ -45,9 +48,6 @@ export class SlotProp {
   set len(value: number) {
     this.#view.setUint16(2, value, true);
   }
-  get idx(): number {
-    return this.#view.getUint32(4, true);
-  }
   get bufPtr(): bigint {
     return this.#view.getBigUint64(16, true);
   }
@@ -59,13 +59,13 @@ export class SlotProp {
 
 /** An open channel (os_channel_create_extended) with its first TX and RX rings. */
 export class Channel implements Disposable {
-  #ptr: Deno.PointerValue;
+  #ptr: ChannelPointer | null;
   readonly #s: ShimSymbols;
   readonly #eventOut = new Uint32Array(3);
   /** the buffer the pool is aliased into: kept alive until the alias is undone at close */
   #poolHost: ArrayBufferLike | null = null;
 
-  constructor(readonly shim: Shim, ptr: Deno.PointerValue, readonly attrs: BigInt64Array) {
+  constructor(readonly shim: ShimCore, ptr: ChannelPointer, readonly attrs: BigInt64Array) {
     this.#ptr = ptr;
     this.#s = shim.symbols;
   }
@@ -83,7 +83,9 @@ export class Channel implements Disposable {
   }
 
   // --- slots ---
-  /** Next slot after prev (-1: from the head), or -1; fills prop when given. */
+  // A slot is an opaque token (a non-negative int32) naming a slot descriptor
+  // that getNextSlot returned since the last advance; it is not a ring index.
+  /** Next slot token after prev (-1: from the head), or -1; fills prop when given. */
   getNextSlot(ring: Ring, prev: number, prop: SlotProp | null): number {
     const rc = this.#s.skt_ring_get_next_slot(this.#ptr, ring, prev, prop ? prop.bytes : null);
     return rc >= 0 ? rc : rc === -1 ? -1 : this.shim.check(rc, "os_channel_get_next_slot");
@@ -112,6 +114,7 @@ export class Channel implements Disposable {
     const rc = this.#s.skt_ring_slot_detach_packet(this.#ptr, ring, slot, pkt);
     if (rc < 0) this.shim.check(rc, "os_channel_slot_detach_packet");
   }
+  /** os_channel_available_slot_count: free TX slots (one stays empty) or filled RX slots. */
   availableSlots(ring: Ring): number {
     return this.shim.check(
       this.#s.skt_ring_available_slots(this.#ptr, ring),
@@ -228,7 +231,7 @@ export class Channel implements Disposable {
     this.#checked(this.#s.skt_buflet_read(this.#ptr, pkt, b, off, bytes, len), "buflet read");
   }
 
-  // --- the packet pool's memory and the fused calls (ffi/shim/fused.c) ---
+  // --- the packet pool's memory and the fused calls (ffi/shim/common/fused.c) ---
   /** Fills out[0] with the address of the mapping holding the packet buffers, out[1] its size. */
   getPool(out: BigUint64Array): void {
     fits(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), 16, "pool");

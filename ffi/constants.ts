@@ -5,6 +5,10 @@ export type Ring = typeof Ring[keyof typeof Ring];
 
 export const SyncMode = { tx: 0, rx: 1 } as const;
 
+/**
+ * CHANNEL_ATTR_* keys. txSlots/rxSlots read back the nexus provider's parameters
+ * (os_channel_info2attr), not the channel's ring sizes: 2 for feth's netif.
+ */
 export const ChannelAttr = {
   txSlots: 2,
   rxSlots: 3,
@@ -62,15 +66,25 @@ export const SkFeature = {
 
 /** Counters of skt_ifnet_get_stats, in the order of SKT_STAT_* in skt_shim.h. */
 export const IfStat = {
+  /** packets the interface's driver was handed to transmit */
   txPackets: 0,
+  /** frames copied into a peer channel's RX ring */
   txDelivered: 1,
+  /** frames dropped because the peer channel's RX ring was full */
   dropRxRingFull: 2,
+  /** frames dropped because no flow of the peer matched them */
   dropNoFlow: 3,
+  /** frames dropped by the fake driver's every-Nth rule (net.link.fake.tx_drops) */
   dropTxRate: 4,
+  /** frames dropped because their expiry time had passed (tx_exp_policy 1) */
   dropExpired: 5,
+  /** frames dropped because the peer channel's pool was exhausted */
   dropNoMem: 6,
+  /** channel events posted (transmit status and expired) */
   eventsSent: 7,
+  /** channel events lost (event ring full, or no knote registered) */
   eventsDropped: 8,
+  /** interface advisory reports written */
   ifAdvSent: 9,
   /** packets taken from the interface's device TX pool (each user packet is copied there) */
   devTxAlloc: 10,
@@ -82,5 +96,10 @@ export const IfStat = {
   rxFromTxPool: 13,
   /** a device pool was exhausted */
   dropDevNoMem: 14,
-  count: 15,
+  /** NETIF_STATS_DROP: feth left the chain unconsumed (no peer, or no channel on it) */
+  dropUnconsumed: 15,
+  /** NETIF_STATS_DROP_NO_RX_CB: broadcast/multicast destination on a low-latency peer */
+  dropNoRxCb: 16,
+  /** how many counters there are (not a counter) */
+  count: 17,
 } as const;

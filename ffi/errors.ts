@@ -14,11 +14,20 @@ export const ExitCode = {
   environment: 3,
   nothingRan: 4,
 } as const;
+/** One of the exit codes of {@link ExitCode}. */
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
 /** Base class: an error with a one-sentence message and an exit code. */
 export class SktError extends Error {
+  /** The class's name, as in `SktError: ...`. */
   override name = "SktError";
+  /**
+   * An error the CLI reports as one line and a distinct exit status.
+   *
+   * @param message one sentence, shown to the user as `skt: MESSAGE`
+   * @param exitCode the process exit status this error ends the CLI with
+   * @param options the underlying error as `cause`, if any
+   */
   constructor(message: string, readonly exitCode: ExitCode, options?: ErrorOptions) {
     super(message, options);
   }
@@ -26,7 +35,13 @@ export class SktError extends Error {
 
 /** Bad input from the user (unknown test, bad number...). */
 export class UsageError extends SktError {
+  /** The class's name. */
   override name = "UsageError";
+  /**
+   * A usage error (exit status 2).
+   *
+   * @param message one sentence saying what was wrong with the input
+   */
   constructor(message: string) {
     super(message, ExitCode.usage);
   }
@@ -34,7 +49,14 @@ export class UsageError extends SktError {
 
 /** The machine can't run what was asked (no shim, no privilege, no kernel feature). */
 export class EnvironmentError extends SktError {
+  /** The class's name. */
   override name = "EnvironmentError";
+  /**
+   * An environment error (exit status 3).
+   *
+   * @param message one sentence saying what the machine lacks
+   * @param options the underlying error as `cause`, if any
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, ExitCode.environment, options);
   }
@@ -42,6 +64,7 @@ export class EnvironmentError extends SktError {
 
 /** The shim library could not be found or loaded. */
 export class ShimLoadError extends EnvironmentError {
+  /** The class's name. */
   override name = "ShimLoadError";
 }
 
@@ -61,7 +84,15 @@ export function errno(name: keyof typeof constants.errno): number {
 
 /** A Skywalk SPI call failed; errno is positive (the shim returns -errno). */
 export class SpiError extends SktError {
+  /** The class's name. */
   override name = "SpiError";
+  /**
+   * A failed SPI call (exit status 1: the test fails).
+   *
+   * @param op the SPI call that failed, e.g. "os_channel_create"
+   * @param errno the positive errno it failed with
+   * @param detail what was being done, appended in parentheses (may be empty)
+   */
   constructor(readonly op: string, readonly errno: number, detail: string) {
     super(
       `${op} failed: ${errnoName(errno)}${detail ? ` (${detail})` : ""}`,

@@ -1,5 +1,5 @@
 /** The kevent stand-in of the shim over channel fds, disposable. */
-import type { Shim } from "./shim.ts";
+import type { ShimCore } from "./status.ts";
 
 /** One kevent record (struct skt_kevent). */
 export interface KEvent {
@@ -20,7 +20,7 @@ export class KQueue implements Disposable {
   readonly #eventView: DataView;
   #kq: number;
 
-  constructor(readonly shim: Shim, kq: number, maxEvents = 8) {
+  constructor(readonly shim: ShimCore, kq: number, maxEvents = 8) {
     this.#kq = kq;
     this.#events = new Uint8Array(KEVENT_SIZE * maxEvents);
     this.#eventView = new DataView(this.#events.buffer);

@@ -11,6 +11,7 @@ import { SHIM_ABI_VERSION, type ShimSymbols, symbols } from "./symbols.ts";
 export const SHIM_ENV = "SKT_SHIM";
 import { ShimLoadError } from "./errors.ts";
 
+/** A shim backend: the real SPI (`skywalk`, macOS) or its userspace model (`sim`). */
 export type BackendName = "sim" | "skywalk";
 
 const libExtension = Deno.build.os === "darwin" ? "dylib" : "so";

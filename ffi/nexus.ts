@@ -1,10 +1,10 @@
 /** os_nexus_controller_create's handle, disposable. */
-import type { Shim } from "./shim.ts";
+import type { NexusControllerPointer, ShimCore } from "./status.ts";
 
 /** os_nexus_controller_create's handle. */
 export class NexusController implements Disposable {
-  #ptr: Deno.PointerValue;
-  constructor(readonly shim: Shim, ptr: Deno.PointerValue) {
+  #ptr: NexusControllerPointer | null;
+  constructor(readonly shim: ShimCore, ptr: NexusControllerPointer) {
     this.#ptr = ptr;
   }
   /** __os_nexus_flow_add; returns the nexus port the kernel allocated. */

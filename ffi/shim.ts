@@ -4,32 +4,31 @@
  */
 import { type BackendName, loadShim } from "./loader.ts";
 import type { ShimSymbols } from "./symbols.ts";
-import { SpiError } from "./errors.ts";
 import { ChannelAttr, IfStat } from "./constants.ts";
 import { NexusController } from "./nexus.ts";
 import { Channel } from "./channel.ts";
 import { KQueue } from "./kqueue.ts";
 
-const encoder = new TextEncoder();
+import {
+  channelPointer,
+  cString,
+  nexusControllerPointer,
+  readCString,
+  type ShimCore,
+  ShimStatus,
+} from "./status.ts";
+
+export { cString };
+
 const decoder = new TextDecoder();
 
-/** A NUL-terminated copy of a string, for `const char *` parameters. */
-export function cString(text: string): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(text.length * 3 + 1);
-  const { written } = encoder.encodeInto(text, bytes);
-  return bytes.subarray(0, written + 1);
-}
-
-function readCString(bytes: Uint8Array, length: number): string {
-  return decoder.decode(bytes.subarray(0, Math.max(0, Math.min(length, bytes.length - 1))));
-}
-
 /** The loaded shim of one backend, with the calls that are not per channel. */
-export class Shim {
+export class Shim implements ShimCore {
   readonly backend: string;
-  readonly #errBuf = new Uint8Array(256);
+  readonly #status: ShimStatus;
 
   constructor(readonly symbols: ShimSymbols) {
+    this.#status = new ShimStatus(symbols);
     const name = new Uint8Array(32);
     this.backend = readCString(name, symbols.skt_backend_name(name, name.length));
   }
@@ -40,16 +39,12 @@ export class Shim {
 
   /** The shim's message for this thread's last failure. */
   lastError(): string {
-    return readCString(
-      this.#errBuf,
-      this.symbols.skt_last_error(this.#errBuf, this.#errBuf.length),
-    );
+    return this.#status.lastError();
   }
 
   /** Throws SpiError when rc < 0, otherwise returns rc. */
   check(rc: number, op: string): number {
-    if (rc < 0) throw new SpiError(op, -rc, this.lastError());
-    return rc;
+    return this.#status.check(rc, op);
   }
 
   // --- environment ---
@@ -159,7 +154,7 @@ export class Shim {
   nexusControllerCreate(): NexusController {
     const out = new BigUint64Array(1);
     this.check(this.symbols.skt_nexus_controller_create(out), "os_nexus_controller_create");
-    return new NexusController(this, Deno.UnsafePointer.create(out[0]));
+    return new NexusController(this, nexusControllerPointer(out[0]));
   }
 
   /** Opens a channel; attrs maps CHANNEL_ATTR_* keys to values. */
@@ -176,7 +171,7 @@ export class Shim {
       this.symbols.skt_channel_create(nxUuid, port, pairs, attrs.size, effective, out),
       `os_channel_create_extended(port ${port})`,
     );
-    return new Channel(this, Deno.UnsafePointer.create(out[0]), effective);
+    return new Channel(this, channelPointer(out[0]), effective);
   }
 
   /** A kqueue whose waits return at most maxEvents events. */

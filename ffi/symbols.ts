@@ -100,7 +100,7 @@ export const symbols = {
   skt_channel_get_pool: { parameters: ["pointer", "buffer"], result: "i32" },
   skt_channel_alias_pool: { parameters: ["pointer", "buffer", "u32", "u32"], result: "i32" },
   skt_channel_unalias_pool: { parameters: ["pointer"], result: "i32" },
-  // fused runs of upstream's SPI calls (ffi/shim/fused.c), values in io (i32[40])
+  // fused runs of upstream's SPI calls (ffi/shim/common/fused.c), values in io (i32[48])
   skt_tx_begin: { parameters: ["pointer", "i32", "buffer"], result: "i32" }, // (ch, prev, io)
   // (ch, slot, pkt, buflet, l2len, frame_len, phases, io)
   skt_tx_end: {

@@ -1,8 +1,10 @@
 /**
  * The command line end to end: netifdirecttxrx on the sim through two child
- * processes, a corrupted frame that must fail, listing, and usage errors.
+ * processes, a corrupted frame that must fail, listing, usage errors, and the
+ * version and help texts.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import denoJson from "../deno.json" with { type: "json" };
 
 const main = new URL("../cli/main.ts", import.meta.url).pathname;
 
@@ -101,4 +103,39 @@ Deno.test("cli: run and list give the same reason the skywalk backend can't run 
       "m",
     ),
   );
+});
+
+Deno.test("cli: --version prints skt and deno.json's version", async () => {
+  const r = await skt("--version");
+  assertEquals(r.code, 0, r.stderr);
+  assertMatch(denoJson.version, /^\d+\.\d+\.\d+/);
+  assertEquals(r.stdout, `skt ${denoJson.version}\n`);
+});
+
+Deno.test("cli: run --help shows every option with its meaning and default", async () => {
+  const r = await skt("run", "--help");
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(r.stderr, "");
+  const line = (term: string) => {
+    const found = r.stdout.split("\n").find((l) => l.trimStart().startsWith(term + " "));
+    if (found === undefined) throw new Error(`no help line for ${term} in:\n${r.stdout}`);
+    return found.trimStart().slice(term.length).trim();
+  };
+  const defaults: Record<string, string> = {
+    "--backend BACKEND": "skywalk on macOS, sim elsewhere",
+    "--packets N": "20000",
+    "--batch N": "8",
+    "--timeout SECONDS": "120",
+    "--pace-us USEC": "1",
+    "--verbose, -v": "off",
+    "--sim-timebase NUMER/DENOM": "125/3",
+  };
+  for (const [term, value] of Object.entries(defaults)) {
+    const help = line(term);
+    // a meaning (words before the default), then the default itself
+    assertMatch(help, /^[a-z'].{10,}\(default: /, `${term}: ${help}`);
+    assert(help.endsWith(`(default: ${value})`), `${term}: ${help}`);
+  }
+  assert(line("NAME").length > 10, "the NAME argument is described");
+  assert(!r.stdout.includes("--sim-knob"), "test-only knobs stay hidden");
 });

@@ -19,13 +19,12 @@ function clangVersion(): string | null {
 }
 
 const clang = clangVersion();
-const sources = [
-  "ffi/shim/common.c",
-  ...[...Deno.readDirSync(`${root}ffi/shim/darwin`)]
+const cFiles = (dir: string) =>
+  [...Deno.readDirSync(`${root}${dir}`)]
     .filter((e) => e.name.endsWith(".c"))
-    .map((e) => `ffi/shim/darwin/${e.name}`)
-    .sort(),
-];
+    .map((e) => `${dir}/${e.name}`)
+    .sort();
+const sources = [...cFiles("ffi/shim/common"), ...cFiles("ffi/shim/darwin")];
 
 function syntaxCheck(target: string, extra: string[] = []) {
   return new Deno.Command("clang", {
@@ -70,7 +69,7 @@ Deno.test({
     const dir = Deno.makeTempDirSync({ prefix: "skt-darwin-" });
     try {
       const header = Deno.readTextFileSync(`${root}ffi/shim/darwin/skywalk_private.h`);
-      const broken = header.replace("nfr_flow_uuid;", "nfr_flow_uuid; uint32_t skt_extra;");
+      const broken = header.replace("nfr_flow_uuid; \\", "nfr_flow_uuid; uint32_t skt_extra; \\");
       Deno.mkdirSync(`${dir}/darwin`);
       Deno.writeTextFileSync(`${dir}/darwin/skywalk_private.h`, broken);
       for (const f of ["skt_spi.h", "skt_shim.h", "skt_platform.h"]) {

@@ -1,6 +1,7 @@
 /** `deno task doctor`: the report for macOS-shaped machines, and the real run here. */
 import { assertEquals, assertMatch } from "@std/assert";
 import { type DoctorFacts, doctorLines } from "../cli/doctor.ts";
+import { kdkBuild, parseOpaqueU64 } from "../cli/doctor_kernel.ts";
 
 const bit = (n: number) => 1n << BigInt(n);
 const RELEASE = bit(0) | bit(3) | bit(4) | bit(5) | bit(6) | bit(7) | bit(10) | bit(11);
@@ -130,4 +131,27 @@ Deno.test("doctor: an unknown flag is a usage error", async () => {
     new TextDecoder().decode(out.stderr),
     /^skt: Unexpected option or subcommand: `--bogus`\.\n$/,
   );
+});
+
+Deno.test("doctor: kern.skywalk.features is opaque: its hex dump is read as a little-endian u64", () => {
+  assertEquals(parseOpaqueU64("Format:- Length:8 Dump:0xfb0e000000000000"), 0xefbn);
+  assertEquals(parseOpaqueU64("0xefb"), 0xefbn);
+  assertEquals(parseOpaqueU64(""), null);
+  assertEquals(parseOpaqueU64("Format:- Length:4 Dump:0xfb0e0000"), null);
+  assertEquals(parseOpaqueU64(null), null);
+});
+
+Deno.test("doctor: a development kernel without a KDK for the installed build is warned about", () => {
+  assertEquals(kdkBuild("KDK_15.0_24A335.kdk"), "24A335");
+  const warned = doctorLines(mac({ osBuild: "24A348", kdkBuilds: ["24A335"] })).join("\n");
+  assertMatch(warned, /WARNING: .*no installed KDK is for macOS build 24A348 \(KDKs: 24A335\)/);
+  assertMatch(warned, /schema version mismatch/);
+  const fine = doctorLines(mac({ osBuild: "24A335", kdkBuilds: ["24A335", "23A344"] })).join("\n");
+  assertEquals(/WARNING/.test(fine), false);
+  const release = mac({
+    osBuild: "24A348",
+    kdkBuilds: [],
+    kernelVersion: "Darwin Kernel Version 24.0.0; root:xnu-11215.1.10~2/RELEASE_ARM64_T6000",
+  });
+  assertEquals(/WARNING/.test(doctorLines(release).join("\n")), false);
 });

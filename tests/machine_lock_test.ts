@@ -1,6 +1,7 @@
 /** One skywalk run per machine: the lock file, its holder, and stale locks of killed runs. */
 import { assertEquals, assertMatch, assertThrows } from "@std/assert";
-import { acquireMachineLock, processIsAlive, readLock } from "../scenarios/machine/machine_lock.ts";
+import { acquireMachineLock, readLock } from "../scenarios/machine/machine_lock.ts";
+import { pidIsAlive as processIsAlive } from "../scenarios/machine/os.ts";
 import { EnvironmentError, ExitCode } from "../ffi/errors.ts";
 
 function tempLock(): { dir: string; path: string } & Disposable {

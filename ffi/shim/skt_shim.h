@@ -78,7 +78,10 @@ SKT_EXPORT int32_t skt_ifnet_get_stats(const char *ifname, uint64_t *out, uint32
 #define SKT_STAT_DEV_RX_FRAMES     12 /* frames its device received from the peer */
 #define SKT_STAT_RX_FROM_TX_POOL   13 /* of those, frames held in a pool that also serves TX */
 #define SKT_STAT_DROP_DEV_NOMEM    14 /* a device pool was exhausted */
-#define SKT_STAT_COUNT             15
+/* netif's own drops (appended) */
+#define SKT_STAT_DROP_UNCONSUMED   15 /* NETIF_STATS_DROP: feth left the chain (no peer channel) */
+#define SKT_STAT_DROP_NO_RX_CB     16 /* NETIF_STATS_DROP_NO_RX_CB: bcast/mcast dst on a low-latency peer */
+#define SKT_STAT_COUNT             17
 
 /* --- nexus --- */
 SKT_EXPORT int32_t skt_nexus_controller_create(uint64_t *out /* skt_nxctl* */);

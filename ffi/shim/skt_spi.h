@@ -23,6 +23,8 @@ typedef uint16_t nexus_port_t;
 typedef unsigned char skt_uuid_t[16];
 typedef struct nexus_controller *nexus_controller_t;
 
+#define NXFLOWREQF_FILTER        0x0004
+#define NXFLOWREQF_CUSTOM_ETHER  0x0008
 #define NXFLOWREQF_IPV6_ULA  0x0010
 #define NXFLOWREQF_LISTENER  0x0020
 
@@ -203,6 +205,7 @@ int os_channel_sync(channel_t chd, sync_mode_t mode);
 
 channel_slot_t os_channel_get_next_slot(channel_ring_t ring, channel_slot_t slot, slot_prop_t *prop);
 int os_channel_advance_slot(channel_ring_t ring, channel_slot_t slot);
+uint32_t os_channel_available_slot_count(channel_ring_t ring);
 void os_channel_set_slot_properties(channel_ring_t ring, channel_slot_t slot, const slot_prop_t *prop);
 packet_t os_channel_slot_get_packet(channel_ring_t ring, channel_slot_t slot);
 int os_channel_slot_attach_packet(channel_ring_t ring, channel_slot_t slot, packet_t ph);

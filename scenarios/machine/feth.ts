@@ -4,6 +4,7 @@
  * if_fake latches every net.link.fake.* value when an interface is created, so
  * the values are set, the pair created, and the values restored right after.
  */
+import { sleepSync } from "./os.ts";
 import type { Journal } from "./journal.ts";
 import { FETH0_NAME, FETH1_NAME } from "./addresses.ts";
 import { SpiError } from "../../ffi/errors.ts";
@@ -81,7 +82,7 @@ function ifnetCreate(journal: Journal, name: string, log: Log): void {
         log.info(`${name} exists already (left by an earlier run): destroying it`);
         shim.ifnetDestroy(name);
       } else if (e.is("EBUSY")) {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, IFCREATE_RETRY_DELAY_MS);
+        sleepSync(IFCREATE_RETRY_DELAY_MS);
       } else {
         throw e;
       }

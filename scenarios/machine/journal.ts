@@ -9,6 +9,7 @@
  * nexus controller add flows to any nexus (a security hole), so it is never
  * forgotten silently.
  */
+import { removeIfPresent } from "./state_files.ts";
 import type { Shim } from "../../ffi/spi.ts";
 import { EnvironmentError } from "../../ffi/errors.ts";
 
@@ -23,7 +24,7 @@ export type JournalTarget = Pick<
   | "ifnetDestroy"
 >;
 
-/** The sysctl whose being left at 1 is a security hole (see the README's macOS section). */
+/** The sysctl whose being left at 1 is a security hole (see docs/macos.md). */
 export const NXCTL_CHECK_SYSCTL = "kern.skywalk.disable_nxctl_check";
 
 export type JournalEntry =
@@ -106,11 +107,7 @@ export class Journal<T extends JournalTarget = Shim> {
   #persist(): void {
     if (this.path === null) return;
     if (this.entries.length === 0) {
-      try {
-        Deno.removeSync(this.path);
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-      }
+      removeIfPresent(this.path);
       return;
     }
     const file: JournalFile = { ...this.meta, entries: this.entries };

@@ -7,7 +7,8 @@
  * then competes to create its own, so two runs racing for a stale lock can't
  * both win.
  */
-import process from "node:process";
+import { pidIsAlive, sleepSync } from "./os.ts";
+import { removeIfPresent } from "./state_files.ts";
 import { EnvironmentError } from "../../ffi/errors.ts";
 
 export interface LockHolder {
@@ -21,17 +22,6 @@ export interface LockOptions {
   isAlive?: (pid: number) => boolean;
   /** the pid written into the lock (default: this process) */
   pid?: number;
-}
-
-/** kill(pid, 0): ESRCH means gone; EPERM means alive but someone else's. */
-export function processIsAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
-  }
 }
 
 /** The holder named by a lock file, null when there is no file, "unreadable" when it is not ours. */
@@ -62,11 +52,7 @@ export class MachineLock implements Disposable {
     this.#held = false;
     const now = readLock(this.path);
     if (now !== null && now !== "unreadable" && now.pid === this.holder.pid) {
-      try {
-        Deno.removeSync(this.path);
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-      }
+      removeIfPresent(this.path);
     }
   }
   [Symbol.dispose](): void {
@@ -131,7 +117,7 @@ function removeQuietly(path: string): void {
  * EnvironmentError (exit 3) naming the holder when a live run has it.
  */
 export function acquireMachineLock(path: string, options: LockOptions = {}): MachineLock {
-  const isAlive = options.isAlive ?? processIsAlive;
+  const isAlive = options.isAlive ?? pidIsAlive;
   const holder: LockHolder = { pid: options.pid ?? Deno.pid, since: new Date().toISOString() };
   const dir = path.slice(0, path.lastIndexOf("/"));
   if (dir) Deno.mkdirSync(dir, { recursive: true, mode: 0o755 });
@@ -151,7 +137,7 @@ export function acquireMachineLock(path: string, options: LockOptions = {}): Mac
     const guard = `${path}.takeover`;
     if (!takeGuard(guard)) {
       // another run is taking the stale lock over: let it finish
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, GUARD_WAIT_MS);
+      sleepSync(GUARD_WAIT_MS);
       continue;
     }
     try {

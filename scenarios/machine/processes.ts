@@ -3,7 +3,7 @@
  * alone can be reused, so on Linux the process start time
  * (/proc/<pid>/stat field 22) is recorded with it and compared.
  */
-import process from "node:process";
+import { pidIsAlive } from "./os.ts";
 
 /** A process as a run records it: pid plus start time (null where /proc is missing). */
 export interface ProcessId {
@@ -47,12 +47,7 @@ export function isRunning(id: ProcessId): boolean {
     if (stat === null || stat.state === "Z" || stat.state === "X") return false;
     return id.started === null || stat.started === id.started;
   }
-  try {
-    process.kill(id.pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
-  }
+  return pidIsAlive(id.pid);
 }
 
 /** True when the identity can be checked (so a signal cannot hit an unrelated process). */

@@ -5,11 +5,12 @@
  * domain. Sim domains of dead processes that no record names (killed before
  * the record was written, or made by another tool version) are removed too.
  */
+import { sleepSync } from "./os.ts";
 import { Shim } from "../../ffi/spi.ts";
 import { SpiError } from "../../ffi/errors.ts";
 import type { BackendName } from "../../ffi/loader.ts";
 import { SIM_DOMAIN_PREFIX, simRoot, stateDir } from "./env.ts";
-import { type JournalEntry, type JournalFile, undoEntry } from "./journal.ts";
+import { type JournalEntry, parseJournal, undoEntry } from "./journal.ts";
 import { type LedgerRecord, RECORD_SUFFIX } from "./ledger.ts";
 import { isRunning, isVerifiable } from "./processes.ts";
 import { removeIfPresent, tidyStateDir } from "./state_files.ts";
@@ -137,7 +138,7 @@ function readRecord(path: string, report: RecoveryReport): LedgerRecord | null {
 
 function readJournal(path: string, report: RecoveryReport): JournalEntry[] {
   try {
-    return (JSON.parse(Deno.readTextFileSync(path)) as JournalFile).entries ?? [];
+    return parseJournal(Deno.readTextFileSync(path), path).entries;
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) {
       report.problems.push(`unreadable journal ${path}: ${(e as Error).message}`);
@@ -177,7 +178,7 @@ function recoverRun(path: string, report: RecoveryReport): void {
   const until = performance.now() + KILLED_EXIT_WAIT_MS;
   while (record.children.some((c) => killed.includes(c.pid) && isRunning(c))) {
     if (performance.now() > until) break;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    sleepSync(10);
   }
   if (killed.length > 0) {
     done.push(`killed its children (pids ${killed.sort((a, b) => a - b).join(", ")})`);

@@ -4,9 +4,8 @@
  * stdout carrying the sequencer (one ready byte 0x00) and then its result.
  */
 
+import { writeAllSync } from "../machine/os.ts";
 import { GO_BYTE, READY_BYTE } from "./protocol.ts";
-
-const encoder = new TextEncoder();
 
 export interface ChildCommand {
   command: string;
@@ -180,7 +179,5 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 
 /** Writes text to stdout completely (the child's side of the sequencer). */
 export function writeStdoutSync(bytes: Uint8Array | string): void {
-  const data = typeof bytes === "string" ? encoder.encode(bytes) : bytes;
-  let off = 0;
-  while (off < data.length) off += Deno.stdout.writeSync(data.subarray(off));
+  writeAllSync(Deno.stdout, bytes);
 }

@@ -7,14 +7,19 @@ import type { MpTest } from "../netifdirect/table.ts";
 import type { ChildCommand } from "./children.ts";
 import type { Log } from "../log.ts";
 
+/** What a run is asked to do; `DEFAULT_OPTIONS` gives each its default. */
 export interface RunOptions {
+  /** the shim backend: "skywalk" (macOS's kernel) or "sim" */
   backend: BackendName;
+  /** frames each child sends (upstream: 20,000) */
   packets: number;
+  /** frames per TX batch (upstream: 8) */
   batch: number;
   /** seconds for the whole run, children included */
   timeoutSec: number;
   /** usleep after each TX batch (upstream: 1) */
   paceUs: number;
+  /** upstream's SKT_NETIF_DIRECT_DEBUG lines */
   verbose: boolean;
   /** sysctls set in the backend before init (test-only knobs such as debug.sim.*) */
   knobs: Record<string, number>;

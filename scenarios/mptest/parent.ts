@@ -46,10 +46,9 @@ export async function runMpTest(
 ): Promise<TestRecord> {
   const started = performance.now();
   const { log } = deps;
-  const unavailable = unavailableReason(options.backend);
-  if (unavailable) {
-    log.info(`Test "${test.name}": skipped: ${unavailable}`);
-    return skipRecord(test, options, unavailable, started);
+  if (unavailableReason(options.backend) !== null) {
+    // no session can be opened on this OS: the gate decides without one
+    return skipRecord(test, options, gate(test, options, null, log)!, started);
   }
 
   // from here on Ctrl-C / SIGTERM wind the run down through its cleanup
@@ -105,23 +104,8 @@ async function runInSession(
 ): Promise<TestRecord> {
   const { log } = deps;
   const graces = deps.graces ?? DEFAULT_GRACES;
-  const features = readFeatures(session);
-  const skip = skipReason(options.backend, test.requiredFeatures, {
-    os: Deno.build.os,
-    features,
-    uid: Deno.uid(),
-  });
-  if (skip) {
-    if (features !== null && (test.requiredFeatures & features) !== test.requiredFeatures) {
-      log.info(
-        `Required features: 0x${test.requiredFeatures.toString(16)}, actual features 0x${
-          features.toString(16)
-        }`,
-      );
-    }
-    log.info("Test Result: SKIPPED");
-    return skipRecord(test, options, skip, started);
-  }
+  const skip = gate(test, options, session, log);
+  if (skip) return skipRecord(test, options, skip, started);
   // the machine lock and a killed run's journal (skywalk) come before any change
   session.prepare(log);
 
@@ -176,6 +160,35 @@ async function runInSession(
     drops: reports.reduce((n, r) => n + (r.result?.gaps ?? 0), 0),
     interrupted: interruption.signal,
   };
+}
+
+/**
+ * The feature gate of skywalk_mptest_driver_run, evaluated once per run: the
+ * OS, kern.skywalk.features (read from the session; none when the OS rules
+ * the backend out) and privilege. Returns why the test is skipped, or null.
+ */
+function gate(
+  test: MpTest,
+  options: RunOptions,
+  session: BackendSession | null,
+  log: Log,
+): string | null {
+  const features = session ? readFeatures(session) : null;
+  const skip = skipReason(options.backend, test.requiredFeatures, {
+    os: Deno.build.os,
+    features,
+    uid: Deno.uid(),
+  });
+  if (skip === null) return null;
+  if (features !== null && (test.requiredFeatures & features) !== test.requiredFeatures) {
+    log.info(
+      `Required features: 0x${test.requiredFeatures.toString(16)}, actual features 0x${
+        features.toString(16)
+      }`,
+    );
+  }
+  log.info(session ? "Test Result: SKIPPED" : `Test "${test.name}": skipped: ${skip}`);
+  return skip;
 }
 
 /** kern.skywalk.features, or null when it can't be read (upstream then skips everything). */

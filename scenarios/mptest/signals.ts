@@ -1,5 +1,22 @@
-/** Ctrl-C / SIGTERM of the parent while a run is under way. */
+/** Ctrl-C / SIGTERM while a run or a sweep is under way: one place that listens. */
 
+/** The signals that stop a run or a sweep. */
+export const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/** One of STOP_SIGNALS. */
+export type StopSignal = typeof STOP_SIGNALS[number];
+
+/** Calls `handler` on SIGINT / SIGTERM until the returned function is called. */
+export function onStopSignals(handler: (signal: StopSignal) => void): () => void {
+  if (Deno.build.os === "windows") return () => {};
+  const removers = STOP_SIGNALS.map((signal) => {
+    const listener = () => handler(signal);
+    Deno.addSignalListener(signal, listener);
+    return () => Deno.removeSignalListener(signal, listener);
+  });
+  return () => removers.forEach((remove) => remove());
+}
+
+/** A run's view of the stop signals: the first one caught, and a promise of it. */
 export interface Interruption {
   signal: Deno.Signal | null;
   promise: Promise<Deno.Signal>;
@@ -14,15 +31,9 @@ export function watchSignals(): Interruption {
     promise: new Promise((r) => resolve = r),
     stop: () => {},
   };
-  if (Deno.build.os === "windows") return state;
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
-    const handler = () => {
-      state.signal ??= signal;
-      resolve(signal);
-    };
-    Deno.addSignalListener(signal, handler);
-    return () => Deno.removeSignalListener(signal, handler);
+  state.stop = onStopSignals((signal) => {
+    state.signal ??= signal;
+    resolve(signal);
   });
-  state.stop = () => handlers.forEach((remove) => remove());
   return state;
 }

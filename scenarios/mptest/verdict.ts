@@ -9,29 +9,42 @@ import type { ChildProc } from "./children.ts";
 import type { RunOptions } from "./options.ts";
 import { type ChildMessage, isChildMessage } from "./protocol.ts";
 
+/** A test's outcome: passed, failed, or skipped (with a reason). */
 export type Verdict = "pass" | "fail" | "skip";
 
+/** What the driver knows of one child at the end of a run. */
 export interface ChildReport {
+  /** the child's index (0 or 1), as in `child N:` */
   index: number;
+  /** its process id */
   pid: number;
   /** exit code, or null when it died by a signal */
   exitCode: number | null;
+  /** the signal that ended it (e.g. "SIGKILL"), or null when it exited */
   signal: string | null;
+  /** true when it exited 0 after reporting a result */
   passed: boolean;
   /** what it did, in one phrase ("exited 0", "killed (SIGTERM) after the timeout of 5 s"...) */
   outcome: string;
+  /** what the child measured, or null when it reported nothing */
   result: ChildResult | null;
   /** the first failing check it reported */
   error: string | null;
 }
 
+/** The record of one run of one test: what `runTest` resolves to. */
 export interface TestRecord {
+  /** the test's name, e.g. "netifdirecttxrx" */
   test: string;
+  /** the backend it ran on */
   backend: BackendName;
+  /** pass, fail or skip */
   verdict: Verdict;
   /** why it was skipped, or the first failure */
   reason: string | null;
+  /** the whole run (init, children, fini) in ms */
   durationMs: number;
+  /** one report per child started, in index order (empty when skipped before spawning) */
   children: ChildReport[];
   /** frames the receivers found missing in the peer's sequence */
   drops: number;

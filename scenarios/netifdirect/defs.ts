@@ -1,6 +1,6 @@
 /**
  * The constants and shapes shared by the parts of the netifdirect port
- * (netifdirect.ts, netif_send.ts, netif_receive.ts, netif_events.ts).
+ * (xfer.ts, transfer.ts, send.ts, receive.ts, events.ts, tally.ts).
  */
 import type { Channel } from "../../ffi/spi.ts";
 import type { IfStat } from "../../ffi/constants.ts";
@@ -53,25 +53,39 @@ export interface XferOptions {
 
 /** What a child reports to the parent at the end. */
 export interface ChildResult {
+  /** the child's index: 0 sends from feth0, 1 from feth1 */
   child: number;
+  /** frames this child sent */
   sent: number;
+  /** frames this child received and verified */
   received: number;
   /** frames missing from the peer's sequence (gaps seen by this child's receiver) */
   gaps: number;
+  /** interface advisory reports handled (upstream's "ifadv events") */
   ifAdvEvents: number;
+  /** channel events handled (upstream's "chan events") */
   chanEvents: number;
+  /** transmit-status events among the channel events */
   txStatusEvents: number;
+  /** transmit-expired events among the channel events */
   txExpiredEvents: number;
-  /** average expiry notification / propagation delays in ns (upstream's conversion) */
+  /**
+   * average expiry notification delay in ns, as a decimal string (upstream's
+   * conversion); present only when expired events arrived
+   */
   expiryNotifDelayNs?: string;
+  /** average expiry propagation delay in ns, as expiryNotifDelayNs */
   expiryPropDelayNs?: string;
+  /** the transfer: ms from go to the end of this child's send/receive loop */
   durationMs: number;
   // What follows is skt's own, for checking runs against the driver's rules.
   /** packet numbers (pktid sequence) of the transmit-status events handled, in order */
   statusEventSeqs?: number[];
   /** packet numbers of the expiry events handled, and how many said dropped / not dropped */
   expiredEventSeqs?: number[];
+  /** expiry events that said the frame was dropped */
   expiredDropped?: number;
+  /** expiry events that said the frame was not dropped */
   expiredNotDropped?: number;
   /** events still in the event ring when the loop ended (taken and freed after the summary) */
   unreadEventSeqs?: number[];
@@ -87,6 +101,7 @@ export interface ChildResult {
   ifStats?: Partial<Record<IfStatName, number>>;
 }
 
+/** The name of one of the sim's interface counters (ffi/constants.ts IfStat, without its count). */
 export type IfStatName = Exclude<keyof typeof IfStat, "count">;
 
 /** channel_port of skywalk_test_utils.h */

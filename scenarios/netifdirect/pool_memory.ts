@@ -10,7 +10,7 @@
  * elsewhere the plain mapping and the JavaScript loop (frame.ts jsWordSum).
  */
 import type { Channel } from "../../ffi/channel.ts";
-import { type FrameMemory, jsWordSum } from "./frame.ts";
+import { type FrameMemory, jsWordSum } from "./word_sum.ts";
 import { wasmWordSum } from "./csum_wasm.ts";
 
 /** where the pool starts in the WebAssembly memory: one page, page-aligned */

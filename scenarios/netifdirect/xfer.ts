@@ -4,6 +4,7 @@
  * ready/go barrier, picks the events its test id asks for, then runs the
  * send/receive loop (transfer.ts) with every assertion of the original.
  */
+import { sleepSync } from "../machine/os.ts";
 import type { Channel, Shim } from "../../ffi/spi.ts";
 import { ChannelAttr, NexusFlowFlags } from "../../ffi/constants.ts";
 import { SpiError } from "../../ffi/errors.ts";
@@ -151,7 +152,7 @@ function channelCreateExtended(
       if (
         e instanceof SpiError && e.is("ENOMEM") && ++retries < SKTU_CHANNEL_CREATE_NOMEM_RETRIES
       ) {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, NOMEM_RETRY_MS);
+        sleepSync(NOMEM_RETRY_MS);
         continue;
       }
       throw e;

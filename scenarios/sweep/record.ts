@@ -2,7 +2,7 @@
  * The record of one run of a sweep: the driver's TestRecord plus what a sweep
  * adds (iteration, start time, options) and what reports want precomputed
  * (totals, event counts by kind, expiry delays, packets per second). This is
- * the JSON Lines schema documented in the README ("Sweeps and reports").
+ * the JSON Lines schema documented in docs/reports.md.
  */
 import type { TestRecord } from "../mptest/parent.ts";
 
@@ -23,6 +23,7 @@ export interface EventCounts {
 
 /** A TestRecord (so everything `runTest` returns) plus the sweep's fields. */
 export interface RunRecord extends TestRecord {
+  /** this layout's version (RUN_RECORD_SCHEMA): changes when a field changes meaning or goes away */
   schema: typeof RUN_RECORD_SCHEMA;
   /** 1-based: the Nth run of this test in the sweep */
   iteration: number;

@@ -127,14 +127,13 @@ uint64_t sim_adv_next_due(void)
 	return best;
 }
 
+/* ch_configure_interface_advisory_event (channel.c): ENOTSUP only for a
+ * nexus without an advisory region, and a native netif always has one; with
+ * if_adv_intvl 0 the feth timer simply never reports */
 int os_channel_configure_interface_advisory(channel_t ch, int enable /* boolean_t */)
 {
 	if (ch == NULL || atomic_load(&ch->sc->defunct)) {
 		errno = ENXIO;
-		return -1;
-	}
-	if (g_sim.hdr->ifs[ch->sc->ifidx].adv_intvl_ms <= 0) {
-		errno = ENOTSUP;     /* no advisory capability without an interval */
 		return -1;
 	}
 	atomic_store(&ch->sc->adv_enabled, enable ? 1 : 0);
@@ -147,9 +146,8 @@ int os_channel_get_interface_advisory(channel_t ch, void *advisory)
 		return EINVAL;
 	if (atomic_load(&ch->sc->defunct))
 		return ENXIO;
+	/* the region is always there (zeros until the first report) */
 	struct sim_ifnet *ifp = &g_sim.hdr->ifs[ch->sc->ifidx];
-	if (ifp->adv_intvl_ms <= 0)
-		return ENOENT;
 	uint32_t s1 = atomic_load_explicit(&ifp->adv_seq, memory_order_acquire);
 	if (s1 & 1)
 		return EAGAIN;

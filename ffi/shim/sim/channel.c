@@ -62,14 +62,26 @@ int os_channel_attr_get(channel_attr_t attr, channel_attr_type_t type, uint64_t 
 	return 0;
 }
 
-/* os_channel_info2attr: what the channel really got */
+/*
+ * os_channel_info2attr: the attributes come from the nexus provider's
+ * parameters (CHD_PARAMS), not from the channel's rings. feth created with
+ * net.link.fake.llink_cnt > 0 registers a logical-link native netif provider
+ * (create_netif_llink_provider_and_instance, if_fake.c), whose TX/RX slots
+ * nx_netif_prov_params_adjust sets to NX_NETIF_MINSLOTS = 2, while the VP
+ * adapter's own rings keep the domain defaults, 512 and 1024
+ * (netif_vp_na_create, nx_netif_vp.c). A native netif always has an
+ * advisory region: nexusadv_size = sizeof(struct netif_nexus_advisory).
+ */
+#define NX_NETIF_MINSLOTS 2
+#define NETIF_NEXUS_ADVISORY_SIZE (8 + 8 + IF_INTERFACE_ADVISORY_SIZE)
 static void effective_attrs(channel_attr_t a, const struct sim_chan *sc, const struct sim_ifnet *ifp)
 {
 	uint64_t *v = a->v;
+	memset(a, 0, sizeof(*a));   /* bzero(cha): every attribute is rewritten */
 	v[CHANNEL_ATTR_TX_RINGS] = 1;
 	v[CHANNEL_ATTR_RX_RINGS] = 1;
-	v[CHANNEL_ATTR_TX_SLOTS] = SIM_TX_SLOTS;
-	v[CHANNEL_ATTR_RX_SLOTS] = SIM_RX_SLOTS;
+	v[CHANNEL_ATTR_TX_SLOTS] = ifp->llink ? NX_NETIF_MINSLOTS : SIM_TX_SLOTS;
+	v[CHANNEL_ATTR_RX_SLOTS] = ifp->llink ? NX_NETIF_MINSLOTS : SIM_RX_SLOTS;
 	v[CHANNEL_ATTR_SLOT_BUF_SIZE] = SIM_BUF_SIZE;
 	v[CHANNEL_ATTR_SLOT_META_SIZE] = sizeof(struct sim_pkt);
 	v[CHANNEL_ATTR_NO_AUTO_SYNC] = 1;
@@ -80,7 +92,7 @@ static void effective_attrs(channel_attr_t a, const struct sim_chan *sc, const s
 	v[21] = NEXUS_META_TYPE_PACKET;
 	v[22] = NEXUS_META_SUBTYPE_RAW;
 	v[CHANNEL_ATTR_USER_PACKET_POOL] = sc->upp;
-	v[25] = ifp->adv_intvl_ms ? IF_INTERFACE_ADVISORY_SIZE : 0;  /* NEXUS_ADV_SIZE */
+	v[25] = NETIF_NEXUS_ADVISORY_SIZE;  /* NEXUS_ADV_SIZE */
 	v[CHANNEL_ATTR_NEXUS_DEFUNCT_OK] = sc->defunct_ok;
 	v[CHANNEL_ATTR_EVENT_RING] = sc->evring;
 	v[CHANNEL_ATTR_MAX_FRAGS] = 1;
@@ -170,10 +182,6 @@ channel_t os_channel_create_extended(const skt_uuid_t uuid, nexus_port_t port,
 		sc->low_latency = attr && attr->v[CHANNEL_ATTR_LOW_LATENCY] ? 1 : 0;
 		memcpy(sc->laddr, f->laddr, 16);
 		memcpy(sc->raddr, f->raddr, 16);
-		if (!f->has_addr) {     /* a listener port matches no frame */
-			memset(sc->laddr, 0xff, 16);
-			memset(sc->raddr, 0xff, 16);
-		}
 		atomic_store(&sc->defunct, 0);
 		atomic_store(&sc->event_attached, 0);
 		atomic_store(&sc->adv_enabled, 0);
@@ -194,7 +202,7 @@ channel_t os_channel_create_extended(const skt_uuid_t uuid, nexus_port_t port,
 	}
 	struct sim_chan_area *ca = sim_area(idx);
 	memset(ca, 0, offsetof(struct sim_chan_area, pool));
-	ca->txh.tail = SIM_TX_SLOTS;        /* every TX slot starts free */
+	ca->txh.tail = SIM_TX_SLOTS - 1;    /* every TX slot starts free, one kept empty */
 	sim_pool_init(ca, idx);
 	sim_pcache_bind_user(&ch->upool, ca);
 	ch->idx = idx;

@@ -1,9 +1,13 @@
 /*
  * event.c: the channel event ring (xnu-spi.md 3, 4.3). Each event is its own
- * packet from a small per-channel pool; its buffer holds the metadata
+ * packet of the channel's packet pool (netif_vp_na_channel_event_notify takes
+ * it from the event ring's ckr_pp, the channel's one pool, and
+ * os_channel_event_free is os_channel_packet_free); its buffer holds the metadata
  * {u32 etype, u32 nevents = 1} and one event {u32 type, u32 flags, u16 0,
  * u16 dlen, data}. Posting needs an event ring, a registered NOTE_CHANNEL_EVENT
  * knote and a low-latency netif; a full ring drops the event (no backpressure).
+ * The ring holds one slot fewer than its 32 (kern_channel_get_next_slot stops
+ * one short of khead), and an empty pool drops the event too (EV_DROP_NOMEM_PKT).
  * The producer is the channel's own TX sync, the consumer its owner. As in
  * the kernel a slot stays taken until os_channel_event_free reclaims it
  * (kern_channel_event_sync): khead follows the user's head only then.
@@ -28,7 +32,7 @@ void sim_event_post(struct sim_ifnet *ifp, int chan, uint32_t type, const void *
 	}
 	uint32_t kt = atomic_load_explicit(&h->ktail, memory_order_relaxed);
 	uint32_t kh = atomic_load_explicit(&h->khead, memory_order_acquire);
-	struct sim_pkt *q = kt - kh < SIM_EV_SLOTS ? sim_evpool_alloc(ca) : NULL;
+	struct sim_pkt *q = kt - kh < SIM_EV_SLOTS - 1 ? sim_pool_alloc(ca) : NULL;
 	if (q == NULL) {
 		sim_stat(ifp, SKT_STAT_EV_DROP, 1);
 		return;
@@ -82,10 +86,9 @@ int os_channel_get_next_event_handle(channel_t ch, os_channel_event_handle_t *eh
 
 int os_channel_event_free(channel_t ch, os_channel_event_handle_t eh)
 {
-	struct sim_pkt *q = sim_pkt_from_ph((packet_t)eh);
-	if (ch == NULL || q == NULL || q->kind != PK_EVENT || q->chan != ch->idx || q->state != PS_USER)
-		return EINVAL;
-	sim_evpool_free(ch->ca, q);
+	int err = os_channel_packet_free(ch, (packet_t)eh);   /* as libsyscall does */
+	if (err)
+		return err;
 	struct sim_ringh *h = &ch->ca->evh;
 	atomic_store_explicit(&h->khead, h->head, memory_order_release);   /* kr_reclaim */
 	return 0;
@@ -95,7 +98,7 @@ int os_channel_event_get_next_event(os_channel_event_handle_t eh, os_channel_eve
     os_channel_event_t *event)
 {
 	struct sim_pkt *q = sim_pkt_from_ph((packet_t)eh);
-	if (q == NULL || q->kind != PK_EVENT || event == NULL)
+	if (q == NULL || event == NULL)
 		return EINVAL;
 	uint8_t *b = sim_pkt_data(q);
 	uint32_t meta[2];

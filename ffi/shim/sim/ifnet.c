@@ -106,8 +106,11 @@ int32_t plat_ifnet_create(const char *ifname)
 	ifp->adv_intvl_ms = sim_sc(SC_FAKE_IF_ADV_INTVL);
 	ifp->user_access = sim_sc(SC_FAKE_USER_ACCESS);
 	sim_devpools_attach_if(i, ifp);   /* the pools are made at create too */
-	size_t plen = strlen(h->sysctl_str);
-	ifp->low_latency = plen > 0 && strncmp(ifname, h->sysctl_str, plen) == 0;
+	/* the provider kind is chosen at create (feth_attach_netif_nexus) */
+	ifp->llink = sim_sc(SC_FAKE_LLINK_CNT) != 0;
+	/* nx_netif_flags_init: low latency iff the interface's family name
+	 * (if_name: "feth" for feth0) equals sk_ll_prefix exactly (strlcmp) */
+	ifp->low_latency = strcmp(h->sysctl_str, "feth") == 0;
 	atomic_store(&ifp->peer, -1);
 	atomic_store(&ifp->in_use, 1);
 	sim_unlock(&h->cfglock);

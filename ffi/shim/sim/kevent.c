@@ -1,8 +1,8 @@
 /*
  * kevent.c: a kqueue stand-in over channel fds. A kqueue is a process-local
  * table of knotes {ident = channel fd, filter, fflags, enabled}. Readiness is
- * evaluated from the shared rings: READ (RX frames, after publishing the
- * kernel tail), WRITE (free TX slots), NW_CHANNEL (NOTE_CHANNEL_EVENT while
+ * evaluated as ch_event does, running the ring's sync: READ (an RX sync, then
+ * the frames visible), WRITE (a TX sync, then the free TX slots), NW_CHANNEL (NOTE_CHANNEL_EVENT while
  * the event ring holds events: level; NOTE_IF_ADV_UPD once per report: edge).
  * When nothing is ready it blocks in poll() on the doorbells, never spins.
  * Wait protocol: raise `waiting`, fence, then loop drain -> evaluate -> poll;
@@ -148,11 +148,15 @@ static int evaluate(const struct knote *kn, int nk, struct skt_kevent *out, uint
 		struct channel *ch = sim_channel_by_fd((int)x->ident);
 		if (ch == NULL)
 			continue;
+		/* filt_chprocess -> ch_event (channel.c): evaluating a READ or
+		 * WRITE knote runs the ring's RX or TX sync, prologue included */
 		if (x->filter == EVFILT_READ) {
-			int avail = sim_rx_publish(ch);
+			sim_rx_sync(ch);
+			int avail = (int)(ch->ca->rxh.tail - ch->ca->rxh.head);
 			if (avail > 0)
 				emit(&out[n++], x, 0, avail);
 		} else if (x->filter == EVFILT_WRITE) {
+			sim_tx_sync(ch);
 			uint32_t avail = ch->ca->txh.tail - ch->ca->txh.head;
 			if (avail > 0)
 				emit(&out[n++], x, 0, avail);

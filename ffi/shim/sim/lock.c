@@ -124,9 +124,3 @@ void sim_unlock(sim_lock_t *l)
 	uint64_t w = atomic_load_explicit(&l->word, memory_order_relaxed);
 	atomic_store_explicit(&l->word, lock_next_free(w), memory_order_release);
 }
-
-_Noreturn void sim_abort(const char *what)
-{
-	fprintf(stderr, "skt sim: process killed for SPI misuse: %s\n", what);
-	abort();
-}

@@ -2,7 +2,7 @@
  * nexus.c: nexus controllers and the flow table of each netif nexus.
  * __os_nexus_flow_add on a netif reserves a client port (>= 2) carrying the
  * flow's local/remote IPv6 addresses (xnu-feth.md 5.1); NEXUS_PORT_ANY asks
- * for the lowest free port, a listener flow (no addresses) gets one too.
+ * for the lowest free port; a listener flow binds none.
  * Flows belong to the controller that added them and go away with it (or
  * with the process: flows of dead processes are reaped when space runs out).
  */
@@ -78,7 +78,27 @@ static struct sim_flow *free_flow(void)
 	return NULL;
 }
 
-/* Returns 0 or an errno value (not negated), like most of the SPI. */
+/* an existing flow with the same local:remote pair (flow_ipv6_ula_match), cfglock held */
+static struct sim_flow *same_flow(int ifidx, const uint8_t *saddr6, const uint8_t *daddr6)
+{
+	for (int i = 0; i < SIM_MAX_FLOWS; i++) {
+		struct sim_flow *f = &g_sim.hdr->flows[i];
+		if (f->in_use && f->ifidx == ifidx && f->has_addr && memcmp(f->laddr, saddr6, 16) == 0 &&
+		    memcmp(f->raddr, daddr6, 16) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * nx_netif_netagent_flow_add (nx_netif_netagent.c), the sim's only flow kind:
+ * nx_netif_netagent_check_flags first (an IPv6 ULA flow mixes with no flag
+ * but LISTENER: EINVAL; it needs a low-latency netif: ENOTSUP; a flow without
+ * a type: EINVAL), then the same local:remote pair returns the existing
+ * flow's port, a listener flow binds no port (nfr_nx_port comes back as it
+ * went in), and any other flow binds one (NEXUS_PORT_ANY: the lowest free).
+ * Returns 0 or an errno value (not negated), like most of the SPI.
+ */
 int skt_spi_flow_add(nexus_controller_t ctl, const skt_uuid_t nx_uuid, uint16_t flags,
     const uint8_t *saddr6, const uint8_t *daddr6, nexus_port_t *nx_port)
 {
@@ -91,15 +111,36 @@ int skt_spi_flow_add(nexus_controller_t ctl, const skt_uuid_t nx_uuid, uint16_t 
 	sim_lock(&h->cfglock);
 	int ifidx;
 	/* without disable_nxctl_check only the provider's controller may add flows */
-	if (sim_if_by_uuid(nx_uuid, &ifidx) == NULL || !sim_sc(SC_SK_DISABLE_NXCTL_CHECK)) {
+	struct sim_ifnet *ifp = sim_if_by_uuid(nx_uuid, &ifidx);
+	if (ifp == NULL || !sim_sc(SC_SK_DISABLE_NXCTL_CHECK)) {
 		err = ENOENT;
 		goto out;
 	}
-	bool listener = (flags & NXFLOWREQF_LISTENER) != 0 || saddr6 == NULL || daddr6 == NULL;
+	if (flags & NXFLOWREQF_IPV6_ULA) {
+		if (flags & ~(NXFLOWREQF_IPV6_ULA | NXFLOWREQF_LISTENER)) {
+			err = EINVAL;
+			goto out;
+		}
+		if (!ifp->low_latency) {
+			err = ENOTSUP;      /* "IPv6 ULA: not supported on this nexus" */
+			goto out;
+		}
+	} else {
+		err = (flags & (NXFLOWREQF_FILTER | NXFLOWREQF_CUSTOM_ETHER)) ? ENOTSUP : EINVAL;
+		goto out;               /* the sim models ULA flows only */
+	}
+	bool listener = (flags & NXFLOWREQF_LISTENER) != 0;
 	if (!listener && (saddr6 == NULL || daddr6 == NULL)) {
 		err = EINVAL;
 		goto out;
 	}
+	struct sim_flow *dup = listener ? NULL : same_flow(ifidx, saddr6, daddr6);
+	if (dup != NULL) {          /* NETIF_STATS_AGENT_DUP_FLOW */
+		*nx_port = dup->port;
+		goto out;
+	}
+	if (listener)
+		goto out;               /* nx_netif_netagent_listener_flow_add: no port */
 	nexus_port_t port = *nx_port;
 	if (port == NEXUS_PORT_ANY) {
 		for (port = SIM_FIRST_PORT; port < SIM_NX_MAXPORTS; port++)
@@ -127,11 +168,9 @@ int skt_spi_flow_add(nexus_controller_t ctl, const skt_uuid_t nx_uuid, uint16_t 
 	f->flags = flags;
 	f->owner_pid = (int32_t)getpid();
 	f->ctl_id = ctl->id;
-	if (!listener) {
-		f->has_addr = 1;
-		memcpy(f->laddr, saddr6, 16);
-		memcpy(f->raddr, daddr6, 16);
-	}
+	f->has_addr = 1;
+	memcpy(f->laddr, saddr6, 16);
+	memcpy(f->raddr, daddr6, 16);
 	f->in_use = 1;
 	*nx_port = port;
 out:

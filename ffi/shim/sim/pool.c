@@ -1,6 +1,8 @@
 /*
  * pool.c: the user packet pool of a channel (2048 packets, one 2048-byte
- * buflet each) and the small pool behind its event ring. The peer's sender
+ * buflet each). Channel events are packets of this pool too, as the kernel
+ * allocates them from the event ring's ckr_pp, the channel's one pool
+ * (netif_vp_na_channel_event_notify, nx_netif_vp.c). The peer's sender
  * allocates RX packets from this pool while the owner allocates TX packets
  * and frees RX ones, hence the cross-process lock on the free stack.
  */
@@ -27,13 +29,7 @@ void sim_pool_init(struct sim_chan_area *ca, int chan)
 		pkt_init(&ca->pkts[i], chan, PK_USER, ca->buf[i], SIM_BUF_SIZE);
 		ca->pool.free[i] = SIM_POOL_PKTS - 1 - i;
 	}
-	ca->evpool.nfree = SIM_EV_PKTS;
-	for (uint32_t i = 0; i < SIM_EV_PKTS; i++) {
-		pkt_init(&ca->evpkts[i], chan, PK_EVENT, ca->evbuf[i], SIM_EV_BUF);
-		ca->evpool.free[i] = SIM_EV_PKTS - 1 - i;
-	}
 	atomic_store(&ca->pool.lock.word, 0);
-	atomic_store(&ca->evpool.lock.word, 0);
 }
 
 /* a fresh packet: no length, no options, data offset 0 */
@@ -73,8 +69,6 @@ static void give(struct sim_pool *pool, struct sim_pkt *arr, struct sim_pkt *p)
 
 struct sim_pkt *sim_pool_alloc(struct sim_chan_area *ca) { return take(&ca->pool, ca->pkts); }
 void sim_pool_free(struct sim_chan_area *ca, struct sim_pkt *p) { give(&ca->pool, ca->pkts, p); }
-struct sim_pkt *sim_evpool_alloc(struct sim_chan_area *ca) { return take(&ca->evpool, ca->evpkts); }
-void sim_evpool_free(struct sim_chan_area *ca, struct sim_pkt *p) { give(&ca->evpool, ca->evpkts, p); }
 
 /* The last address found to be a packet of the domain mapped at `base`:
  * whether an address is one is fixed by the domain's layout and its packets'
@@ -97,11 +91,9 @@ struct sim_pkt *sim_pkt_from_ph(packet_t ph)
 		return NULL;
 	size_t off = a - base - SIM_HDR_SIZE;
 	size_t rel = off % SIM_AREA_SIZE;
-	size_t p0 = offsetof(struct sim_chan_area, pkts), e0 = offsetof(struct sim_chan_area, evpkts);
-	bool ok = (rel >= p0 && rel < p0 + sizeof(((struct sim_chan_area *)0)->pkts) &&
-	           (rel - p0) % sizeof(struct sim_pkt) == 0) ||
-	          (rel >= e0 && rel < e0 + sizeof(((struct sim_chan_area *)0)->evpkts) &&
-	           (rel - e0) % sizeof(struct sim_pkt) == 0);
+	size_t p0 = offsetof(struct sim_chan_area, pkts);
+	bool ok = rel >= p0 && rel < p0 + sizeof(((struct sim_chan_area *)0)->pkts) &&
+	          (rel - p0) % sizeof(struct sim_pkt) == 0;
 	if (!ok)
 		return NULL;
 	struct sim_pkt *p = (struct sim_pkt *)a;

@@ -1,10 +1,13 @@
 /*
- * ring.c: the user side of the rings (xnu-spi.md 4.1) and the user packet
- * pool calls. channel_slot_t is the address of the slot's entry in the shared
- * slot array, so its index is (slot - slots). The user owns [head, tail);
+ * ring.c: the user side of the rings and the user packet pool calls, each
+ * following its libsyscall function (libsyscall/wrappers/skywalk/os_channel.c,
+ * xnu-11215) check for check: the same fields filled, the same return values,
+ * the same SK_ABORT text where libsyscall aborts (abort.c). channel_slot_t is
+ * the address of the slot's entry in the shared slot array (a slot
+ * descriptor), so its index is (slot - slots). The user owns [head, tail);
  * get_next_slot never moves head; advance_slot does; sync hands slots over.
- * Misuse that libsyscall answers with SK_ABORT aborts here too (common.c
- * checks first so the shim never gets there).
+ * The sim's head and tail are free-running counters (index = counter % n);
+ * the checks below are libsyscall's _slot_index_is_valid on those.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,134 +17,226 @@
 #define TXR 0
 #define RXR 1
 
-/* counter of `slot` if it lies in [head, tail), else aborts */
-static uint32_t slot_counter(struct channel_ring_desc *r, channel_slot_t slot, const char *what)
+static bool defunct(const struct channel_ring_desc *r)
 {
-	uint32_t *s = (uint32_t *)(void *)slot;
-	if (s < r->slots || s >= r->slots + r->n)
-		sim_abort(what);
-	uint32_t idx = (uint32_t)(s - r->slots), head = r->h->head;
-	uint32_t dist = (idx - head % r->n + r->n) % r->n;
-	if (dist >= r->h->tail - head)
-		sim_abort(what);
-	return head + dist;
+	return atomic_load(&r->ch->sc->defunct) != 0;   /* _CHANNEL_RING_IS_DEFUNCT */
 }
 
-channel_slot_t os_channel_get_next_slot(channel_ring_t r, channel_slot_t prev, slot_prop_t *prop)
+/* _SLOT_INDEX: the descriptor's index; n (out of range) if not one of the ring's */
+static uint32_t slot_index(const struct channel_ring_desc *r, channel_slot_t slot)
 {
-	if (r == NULL || r->kind > RXR)
-		return NULL;
-	uint32_t head = r->h->head, c = head;
-	if (prev != NULL)
-		c = slot_counter(r, prev, "get_next_slot: slot outside [head, tail)") + 1;
-	if (c - head >= r->h->tail - head)
+	const uint32_t *s = (const uint32_t *)(const void *)slot;
+	return s >= r->slots && s < r->slots + r->n ? (uint32_t)(s - r->slots) : r->n;
+}
+
+/* _slot_index_is_valid: idx in [head, tail); *counter gets its free-running counter */
+static bool index_valid(const struct channel_ring_desc *r, uint32_t idx, uint32_t *counter)
+{
+	if (idx >= r->n)
+		return false;
+	uint32_t head = r->h->head, dist = (idx - head % r->n + r->n) % r->n;
+	if (dist >= r->h->tail - head)
+		return false;
+	if (counter)
+		*counter = head + dist;
+	return true;
+}
+
+static struct sim_pkt *slot_pkt(const struct channel_ring_desc *r, uint32_t idx)
+{
+	uint32_t off = r->slots[idx];
+	return off ? (struct sim_pkt *)sim_ptr(off) : NULL;
+}
+
+/* os_channel_get_next_slot (os_channel.c ~1012) */
+channel_slot_t os_channel_get_next_slot(channel_ring_t r, channel_slot_t slot0, slot_prop_t *prop)
+{
+	uint32_t c;
+	if (slot0 != NULL) {
+		uint32_t idx = slot_index(r, slot0);
+		if (index_valid(r, idx, &c))
+			c++;
+		else if (!defunct(r))
+			sim_abort_cause("Index out of bounds in gns", idx);
+		else
+			c = r->h->tail;    /* as if advanced to the last slot */
+	} else {
+		c = r->h->head;
+	}
+	if (c == r->h->tail)
 		return NULL;
 	uint32_t idx = c % r->n;
-	uint32_t off = r->slots[idx];
-	if (r->kind == TXR && r->ch->sc->upp && off != 0)
-		sim_abort("Tx slot has attached metadata");
-	if (prop != NULL) {
-		memset(prop, 0, sizeof(*prop));
-		prop->sp_idx = idx;
-		if (off != 0) {
-			struct sim_pkt *p = sim_ptr(off);
-			prop->sp_buf_ptr = (uint64_t)(uintptr_t)(sim_pkt_data(p) + p->b.doff);
-			prop->sp_mdata_ptr = (uint64_t)(uintptr_t)p;
-			prop->sp_len = (uint16_t)(r->kind == RXR ? p->len : p->b.dlim);
+	channel_slot_t slot = (channel_slot_t)(void *)&r->slots[idx];
+	struct sim_pkt *q = slot_pkt(r, idx);
+	if (r->kind == TXR && r->ch->sc->upp) {
+		/* user packet pool TX: only these four fields; sp_idx is left alone */
+		if (q != NULL)
+			sim_abort_cause("Tx slot has attached metadata", idx);
+		if (prop != NULL) {
+			prop->sp_len = 0;
+			prop->sp_flags = 0;
+			prop->sp_buf_ptr = 0;
+			prop->sp_mdata_ptr = 0;
 		}
+		return defunct(r) ? NULL : slot;
 	}
-	return (channel_slot_t)(void *)&r->slots[idx];
+	if (q == NULL && !defunct(r))
+		sim_abort("Slot descriptor has no metadata");    /* _SLOT_DESC_VERIFY */
+	if (q != NULL && prop != NULL) {
+		prop->sp_idx = idx;
+		prop->sp_flags = 0;
+		prop->sp_buf_ptr = (uint64_t)(uintptr_t)(sim_pkt_data(q) + q->b.doff);
+		prop->sp_mdata_ptr = (uint64_t)(uintptr_t)q;
+		prop->sp_len = (uint16_t)(r->kind == TXR ? q->b.dlim : q->len);
+	}
+	return defunct(r) ? NULL : slot;
 }
 
+/* os_channel_advance_slot (~994): EINVAL (ENXIO when defunct) for a slot outside [head, tail) */
 int os_channel_advance_slot(channel_ring_t r, channel_slot_t slot)
 {
-	if (r == NULL || r->kind > RXR)
-		return EINVAL;
-	if (atomic_load(&r->ch->sc->defunct))
-		return ENXIO;
-	uint32_t *s = (uint32_t *)(void *)slot;
-	if (s < r->slots || s >= r->slots + r->n)
-		return EINVAL;
-	uint32_t idx = (uint32_t)(s - r->slots), head = r->h->head;
-	uint32_t dist = (idx - head % r->n + r->n) % r->n;
-	if (dist >= r->h->tail - head)
-		return EINVAL;
-	r->h->head = head + dist + 1;
+	uint32_t c;
+	if (!index_valid(r, slot_index(r, slot), &c))
+		return defunct(r) ? ENXIO : EINVAL;
+	r->h->head = c + 1;
 	return 0;
 }
 
-/* non-UPP TX path: the slot's buffer gets sp_len bytes at offset 0 */
+/* os_channel_available_slot_count (~971): TX counts from khead, keeping one slot empty */
+uint32_t os_channel_available_slot_count(channel_ring_t r)
+{
+	uint32_t count;
+	if (r->kind == TXR)
+		count = r->n - (r->h->head - atomic_load_explicit(&r->h->khead, memory_order_relaxed)) - 1;
+	else
+		count = r->h->tail - r->h->head;
+	return defunct(r) ? 0 : count;
+}
+
+/*
+ * os_channel_set_slot_properties (~1098): verifies the metadata the caller
+ * passes in prop->sp_mdata_ptr (libsyscall reads its redzone: a pointer that
+ * is not this channel's metadata aborts there or faults), then the slot's.
+ */
 void os_channel_set_slot_properties(channel_ring_t r, channel_slot_t slot, const slot_prop_t *prop)
 {
-	if (r == NULL || prop == NULL)
+	uint32_t idx = slot_index(r, slot);
+	if (!index_valid(r, idx, NULL)) {
+		if (!defunct(r))
+			sim_abort_cause("Index out of bounds in ssp", idx);
 		return;
-	uint32_t c = slot_counter(r, slot, "set_slot_properties: invalid slot");
-	uint32_t off = r->slots[c % r->n];
-	if (off != 0) {
-		struct sim_pkt *p = sim_ptr(off);
-		p->b.doff = 0;
-		p->b.dlen = p->len = prop->sp_len;
 	}
+	struct sim_pkt *md = sim_pkt_from_ph((packet_t)prop->sp_mdata_ptr);
+	if ((md == NULL || md->chan != r->ch->idx) && !defunct(r))
+		sim_abort_cause("Metadata redzone corrupted", 0);   /* _METADATA_VERIFY */
+	struct sim_pkt *q = slot_pkt(r, idx);
+	if (q == NULL) {
+		if (!defunct(r))
+			sim_abort("Slot descriptor has no metadata");
+		return;
+	}
+	q->len = prop->sp_len;
+	q->b.dlen = prop->sp_len;
+	q->b.doff = 0;
 }
 
+/* os_channel_slot_get_packet (~1139) */
 packet_t os_channel_slot_get_packet(channel_ring_t r, channel_slot_t slot)
 {
-	uint32_t *s = (uint32_t *)(void *)slot;
-	if (r == NULL || s < r->slots || s >= r->slots + r->n || *s == 0)
+	if (slot == NULL)
 		return 0;
-	return (packet_t)(uintptr_t)sim_ptr(*s);
+	uint32_t idx = slot_index(r, slot);
+	if (!index_valid(r, idx, NULL)) {
+		if (!defunct(r))
+			sim_abort_cause("Index out of bounds in sgp", idx);
+		return 0;
+	}
+	struct sim_pkt *q = slot_pkt(r, idx);
+	return q ? (packet_t)(uintptr_t)q : 0;
 }
 
-/* what attach and detach answer before looking at the slot: 0, or the errno */
-static int upp_slot_op_error(channel_ring_t r)
+/* _SLOT_METADATA_IDX_VERIFY on a packet handle: one of this channel's packets */
+static struct sim_pkt *own_pkt(const struct channel *ch, packet_t ph)
 {
-	if (r == NULL || r->kind > RXR)
-		return EINVAL;
-	if (!r->ch->sc->upp)
-		return ENOTSUP;
-	if (atomic_load(&r->ch->sc->defunct))
-		return ENXIO;
-	return 0;
+	struct sim_pkt *p = sim_pkt_from_ph(ph);
+	if ((p == NULL || p->chan != ch->idx) && !atomic_load(&ch->sc->defunct))
+		sim_abort_cause("bad packet handle", p ? (uint32_t)(p - ch->ca->pkts) : 0);
+	return p;
 }
 
+/* os_channel_slot_attach_packet (~1872) */
 int os_channel_slot_attach_packet(channel_ring_t r, channel_slot_t slot, packet_t ph)
 {
-	int err = upp_slot_op_error(r);
-	if (err)
-		return err;
-	uint32_t c = slot_counter(r, slot, "attach: invalid slot");
+	if (!r->ch->sc->upp)
+		return ENOTSUP;
 	struct sim_pkt *p = sim_pkt_from_ph(ph);
-	if (p == NULL || p->kind != PK_USER || p->chan != r->ch->idx || p->state != PS_USER)
-		sim_abort("attach: packet not allocated from this channel");
-	if (!(p->flags & PF_FINALIZED))
-		sim_abort("attach: packet not finalized");
-	if (r->slots[c % r->n] != 0)
-		sim_abort("attach: slot already has a packet");
+	if (p == NULL || !(p->flags & PF_FINALIZED)) {     /* __packet_is_finalized */
+		if (!defunct(r))
+			sim_abort("packet not finalized");
+		return ENXIO;
+	}
+	uint32_t idx = slot_index(r, slot);
+	if (!index_valid(r, idx, NULL)) {
+		if (!defunct(r))
+			sim_abort_cause("Invalid slot", (uint32_t)(uintptr_t)slot);
+		return ENXIO;
+	}
+	if (r->slots[idx] != 0) {
+		if (!defunct(r))
+			sim_abort_cause("Slot has attached packet", (uint32_t)(uintptr_t)slot);
+		return ENXIO;
+	}
+	p = own_pkt(r->ch, ph);
+	if (defunct(r))
+		return ENXIO;   /* changes to the slots are ignored then */
+	/* A packet attached twice, or freed and attached, is not in the pool's
+	 * allocated list: the kernel kills at the next TX sync (kr_txprologue_upp,
+	 * UNALLOCATED_PKT); the sim cannot hold one packet in two slots, so it
+	 * kills now with the same reason. */
+	if (p->state != PS_USER)
+		sim_kill(SIM_KILL_UNALLOCATED_PKT | SIM_KILL_TX_SYNC);
 	p->state = r->kind == TXR ? PS_TXSLOT : PS_RXSLOT;
-	r->slots[c % r->n] = sim_off(p);
+	r->slots[idx] = sim_off(p);
 	return 0;
 }
 
+/* os_channel_slot_detach_packet (~1925) */
 int os_channel_slot_detach_packet(channel_ring_t r, channel_slot_t slot, packet_t ph)
 {
-	int err = upp_slot_op_error(r);
-	if (err)
-		return err;
-	uint32_t c = slot_counter(r, slot, "detach: invalid slot");
-	uint32_t off = r->slots[c % r->n];
-	if (off == 0)
-		sim_abort("detach: slot has no packet");
-	if ((packet_t)(uintptr_t)sim_ptr(off) != ph)
-		sim_abort("detach: packet is not the slot's");
-	((struct sim_pkt *)sim_ptr(off))->state = PS_USER;
-	r->slots[c % r->n] = 0;
+	if (!r->ch->sc->upp)
+		return ENOTSUP;
+	uint32_t idx = slot_index(r, slot);
+	if (!index_valid(r, idx, NULL)) {
+		if (!defunct(r))
+			sim_abort_cause("Invalid slot", (uint32_t)(uintptr_t)slot);
+		return ENXIO;
+	}
+	struct sim_pkt *q = slot_pkt(r, idx);
+	if (q == NULL) {
+		if (!defunct(r))
+			sim_abort_cause("Slot has no attached packet", (uint32_t)(uintptr_t)slot);
+		return ENXIO;
+	}
+	if ((packet_t)(uintptr_t)q != ph) {
+		if (!defunct(r))
+			sim_abort("packet handle mismatch");
+		return ENXIO;
+	}
+	if (!(q->flags & PF_FINALIZED)) {
+		if (!defunct(r))
+			sim_abort("packet not finalized");
+		return ENXIO;
+	}
+	if (defunct(r))
+		return ENXIO;
+	q->state = PS_USER;
+	r->slots[idx] = 0;
 	return 0;
 }
 
+/* os_channel_packet_alloc (~1732): ENOTSUP without a user packet pool */
 int os_channel_packet_alloc(channel_t ch, packet_t *ph)
 {
-	if (ch == NULL || ph == NULL)
-		return EINVAL;
 	if (!ch->sc->upp)
 		return ENOTSUP;
 	if (atomic_load(&ch->sc->defunct))
@@ -154,14 +249,20 @@ int os_channel_packet_alloc(channel_t ch, packet_t *ph)
 	return 0;
 }
 
+/*
+ * os_channel_packet_free (~1821): libsyscall checks only that the handle is
+ * one of the channel's packets (else "bad packet handle"). Freeing a packet
+ * that is attached to a slot, or already free, is not checked there; the sim
+ * refuses it with EINVAL (it cannot put a packet in two places).
+ */
 int os_channel_packet_free(channel_t ch, packet_t ph)
 {
-	if (ch == NULL)
-		return EINVAL;
 	if (!ch->sc->upp)
 		return ENOTSUP;
-	struct sim_pkt *p = sim_pkt_from_ph(ph);
-	if (p == NULL || p->kind != PK_USER || p->chan != ch->idx || p->state != PS_USER)
+	struct sim_pkt *p = own_pkt(ch, ph);
+	if (atomic_load(&ch->sc->defunct))
+		return ENXIO;
+	if (p->state != PS_USER)
 		return EINVAL;
 	sim_pcache_free(&ch->upool, p);   /* back to the pool at the next sync */
 	return 0;
@@ -175,14 +276,18 @@ int sim_rx_publish(struct channel *ch)
 	return (int)(h->tail - h->head);
 }
 
-/* RX sync: give [khead, head) back to the producers, then publish */
+/*
+ * RX sync: give [khead, head) back to the producers, then publish. A slot
+ * the user advanced past without detaching its packet is what
+ * kr_rxprologue_upp kills for (SLOT_NOT_DETACHED | RX_SYNC).
+ */
 int sim_rx_sync(struct channel *ch)
 {
 	struct sim_ringh *h = &ch->ca->rxh;
 	uint32_t kh = atomic_load_explicit(&h->khead, memory_order_relaxed);
 	for (uint32_t c = kh; c != h->head; c++)
 		if (ch->ca->rxs[c % SIM_RX_SLOTS] != 0)
-			sim_abort("RX sync: slot not detached (user packet pool)");
+			sim_kill(SIM_KILL_SLOT_NOT_DETACHED | SIM_KILL_RX_SYNC);
 	atomic_store_explicit(&h->khead, h->head, memory_order_release);
 	sim_rx_publish(ch);
 	return 0;

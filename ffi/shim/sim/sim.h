@@ -21,7 +21,7 @@
 #include "../skt_spi.h"
 
 #define SIM_MAGIC        0x31304d4953544b53ull /* "SKTSIM01" */
-#define SIM_VERSION      4u  /* 3: sim_lock_t is one 64-bit word; 4: waiting on its own line */
+#define SIM_VERSION      5u  /* 4: events share the channel's packet pool; 5: waiting on its own line */
 #define SIM_MAX_IF       16
 #define SIM_MAX_CHAN     8
 #define SIM_MAX_FLOWS    128
@@ -32,8 +32,6 @@
 #define SIM_EV_SLOTS     32
 #define SIM_POOL_PKTS    2048
 #define SIM_BUF_SIZE     2048
-#define SIM_EV_PKTS      64   /* event ring slots + events held by the user */
-#define SIM_EV_BUF       128
 #define SIM_PAGE         16384 /* covers 4K and 16K pages */
 #define SIM_ADV_WORDS    (IF_INTERFACE_ADVISORY_SIZE / 8)
 #define SIM_DEV_PKTS     1024 /* feth pool: kbi_packets */
@@ -60,7 +58,7 @@ bool sim_lock_takeover(sim_lock_t *l, uint64_t seen);
 bool sim_pid_alive(int32_t pid);
 
 /* ---- packets (packet.c, pool.c) ---- */
-enum { PK_USER = 1, PK_EVENT = 2, PK_DEV = 3 };          /* sim_pkt.kind */
+enum { PK_USER = 1, PK_DEV = 3 };          /* sim_pkt.kind */
 enum { PS_FREE = 0, PS_USER, PS_TXSLOT, PS_RXSLOT, PS_EVSLOT }; /* sim_pkt.state */
 #define PF_FINALIZED 0x1u
 #define PF_DROPPED   0x2u
@@ -126,10 +124,8 @@ struct sim_ringh {
 struct sim_chan_area {
 	struct sim_ringh txh, rxh, evh;
 	uint32_t txs[SIM_TX_SLOTS], rxs[SIM_RX_SLOTS], evs[SIM_EV_SLOTS]; /* pkt offsets, 0 = none */
-	struct sim_pool pool, evpool;
+	struct sim_pool pool;            /* packets, RX copies and channel events alike */
 	_Alignas(64) struct sim_pkt pkts[SIM_POOL_PKTS];   /* one cache line each */
-	struct sim_pkt evpkts[SIM_EV_PKTS];
-	_Alignas(64) uint8_t evbuf[SIM_EV_PKTS][SIM_EV_BUF];
 	_Alignas(4096) uint8_t buf[SIM_POOL_PKTS][SIM_BUF_SIZE];
 };
 
@@ -178,7 +174,7 @@ struct sim_ifnet {
 	_Atomic uint32_t in_use;
 	char     name[16];
 	uint32_t unit, gen, flags;
-	uint8_t  mac[6], uuid[16], low_latency, _pad;
+	uint8_t  mac[6], uuid[16], low_latency, llink;
 	_Atomic int32_t peer;           /* ifnet index, -1 = none */
 	/* net.link.fake.* latched at create */
 	int64_t  bsd_mode, pktpool_mode, tx_drops, exp_policy, adv_intvl_ms, user_access;
@@ -296,8 +292,6 @@ void sim_pool_init(struct sim_chan_area *ca, int chan);
 void sim_pkt_reset(struct sim_pkt *p);
 struct sim_pkt *sim_pool_alloc(struct sim_chan_area *ca);
 void sim_pool_free(struct sim_chan_area *ca, struct sim_pkt *p);
-struct sim_pkt *sim_evpool_alloc(struct sim_chan_area *ca);
-void sim_evpool_free(struct sim_chan_area *ca, struct sim_pkt *p);
 static inline uint8_t *sim_pkt_data(const struct sim_pkt *p) { return (uint8_t *)sim_ptr(p->b.buf_off); }
 
 /* devpool.c */
@@ -355,7 +349,19 @@ uint64_t sim_now_ns(void);
 uint64_t sim_ns_to_mach(uint64_t ns);
 uint64_t sim_mach_to_ns(uint64_t t);
 
-/* misuse the real SPI answers with a process kill */
-_Noreturn void sim_abort(const char *what);
+/* abort.c: misuse the real SPI answers by ending the process */
+_Noreturn void sim_abort(const char *msg);                      /* SK_ABORT */
+_Noreturn void sim_abort_cause(const char *msg, uint32_t cause); /* SK_ABORT_WITH_CAUSE */
+_Noreturn void sim_kill(uint64_t code);                          /* skywalk_kill_process */
+/* bsd/skywalk/core/skywalk_var.h: SKYWALK_KILL_REASON_* and the sync kinds */
+#define SIM_KILL_HEAD_OOB         1ull
+#define SIM_KILL_UNALLOCATED_PKT  8ull
+#define SIM_KILL_SLOT_NOT_DETACHED 9ull
+#define SIM_KILL_TX_SYNC          0x0000000000000000ull
+#define SIM_KILL_EVENT_SYNC       0x1000000000000000ull
+#define SIM_KILL_FREE_SYNC        0x2000000000000000ull
+#define SIM_KILL_ALLOC_SYNC       0x4000000000000000ull
+#define SIM_KILL_RX_SYNC          0x8000000000000000ull
+#define SIM_KILL_SYNC_MASK        0xf000000000000000ull
 
 #endif /* SKT_SIM_H */

@@ -71,6 +71,7 @@ struct rx_hold {
 struct tx_run {
 	uint32_t mask;            /* channels delivered to (doorbells) */
 	uint32_t left;            /* packets of the sync not yet handled */
+	int      peer_ok;         /* peer_connected(), asked once: -1 = not yet */
 	struct rx_hold hold;
 	struct sim_pcache dev[2]; /* the device TX pool's and the peer's RX pool's */
 	uint64_t tx_packets, dev_tx_alloc, delivered;
@@ -137,6 +138,13 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, struct t
 	uint32_t len = p->len;
 	int t = -1;
 	uint32_t gen = 0;
+	/* nx_netif_validate_macaddr (nx_netif_flow.c): a low-latency netif takes
+	 * no multicast or broadcast destination; the frame finds no RX callback
+	 * (NETIF_STATS_DROP_NO_RX_CB in nx_netif.c) */
+	if (peer >= 0 && g_sim.hdr->ifs[peer].low_latency && len >= ETH_HLEN && (frame[0] & 1)) {
+		sim_stat(ifp, SKT_STAT_DROP_NO_RX_CB, 1);
+		return;
+	}
 	if (peer >= 0 && len >= FRAME_MIN && frame[12] == 0x86 && frame[13] == 0xdd)
 		t = flow_lookup(peer, frame, &gen);
 	if (t < 0) {
@@ -160,7 +168,7 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, struct t
 	}
 	uint32_t kt = hold->kt;
 	uint32_t kh = atomic_load_explicit(&rh->khead, memory_order_acquire);
-	if (kt - kh >= SIM_RX_SLOTS) {
+	if (kt - kh >= SIM_RX_SLOTS - 1) {      /* KRING_FULL_RX: one slot stays empty */
 		hold->full = true;
 		sim_stat(ifp, SKT_STAT_DROP_RX_RING_FULL, 1);
 		return;
@@ -209,7 +217,9 @@ static void post_expired(struct sim_ifnet *ifp, int chan, struct sim_pkt *p, uin
 	    CHANNEL_EVENT_PKT_TRANSMIT_EXPIRED_ERR_NOT_EXPIRED : dropped ?
 	    CHANNEL_EVENT_PKT_TRANSMIT_EXPIRED_ERR_EXPIRED_DROPPED :
 	    CHANNEL_EVENT_PKT_TRANSMIT_EXPIRED_ERR_EXPIRED_NOT_DROPPED;
-	ev.packet_tx_expiration_origin = 2;   /* driver */
+	/* feth_tx_expired_error starts from {0} and never sets the origin:
+	 * CHANNEL_EVENT_PKT_TRANSMIT_EXPIRED_ORIGIN_NONE */
+	ev.packet_tx_expiration_origin = 0;
 	sim_event_post(ifp, chan, CHANNEL_EVENT_PACKET_TRANSMIT_EXPIRED, &ev, sizeof(ev));
 }
 
@@ -306,8 +316,26 @@ static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt 
 	feth_cross(ifp, p, run);
 }
 
+/* iff_channel_connected of the peer: a channel is open on its netif */
+static bool peer_connected(const struct sim_ifnet *ifp)
+{
+	int peer = atomic_load(&ifp->peer);
+	if (peer < 0)
+		return false;
+	for (int i = 0; i < SIM_MAX_CHAN; i++) {
+		struct sim_chan *sc = &g_sim.hdr->chans[i];
+		if (atomic_load_explicit(&sc->state, memory_order_acquire) == CS_OPEN && sc->ifidx == peer)
+			return true;
+	}
+	return false;
+}
+
 /* netif_vp_send_pkt_chain_low_latency: the user packet is copied into the
- * device TX pool (alloc failure = drop) before the driver sees it */
+ * device TX pool (alloc failure = drop), then offered to the driver:
+ * feth_nx_queue_tx_push (if_fake.c) leaves the chain unconsumed when there
+ * is no peer or no channel on the peer, and netif frees it, counting
+ * NETIF_STATS_DROP: the driver never counts it (no tx_drops, no events).
+ * Asked once per sync, as the push is made once per chain. */
 static void vp_send(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, struct tx_run *run)
 {
 	struct sim_pkt *d = sim_pcache_alloc(dev_cache(run, ifp->txpool), run->left);
@@ -317,6 +345,13 @@ static void vp_send(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p
 	}
 	run->dev_tx_alloc++;
 	pkt_copy(d, p);
+	if (run->peer_ok < 0)
+		run->peer_ok = peer_connected(ifp);
+	if (!run->peer_ok) {
+		sim_stat(ifp, SKT_STAT_DROP_UNCONSUMED, 1);
+		dev_free(run, d);
+		return;
+	}
 	driver_tx(ch, ifp, d, run);
 }
 
@@ -338,13 +373,15 @@ int sim_tx_sync(struct channel *ch)
 	struct sim_ringh *h = &ca->txh;
 	struct sim_ifnet *ifp = &g_sim.hdr->ifs[ch->sc->ifidx];
 	uint32_t kh = atomic_load_explicit(&h->khead, memory_order_relaxed), head = h->head;
-	struct tx_run run = { .hold = { .t = -1, .full = false } };
-	if (head - kh > SIM_TX_SLOTS)
-		sim_abort("TX sync: head outside [khead, tail]");
+	struct tx_run run = { .hold = { .t = -1, .full = false }, .peer_ok = -1 };
+	if (head - kh > SIM_TX_SLOTS - 1)   /* _KR_TXRING_VALIDATE; unreachable through the SPI */
+		sim_kill(SIM_KILL_HEAD_OOB | SIM_KILL_TX_SYNC);
 	for (uint32_t c = kh; c != head; c++) {
 		uint32_t *s = &ca->txs[c % SIM_TX_SLOTS];
+		/* kr_txprologue_upp (channel_ring.c): a slot advanced past without a
+		 * packet holds no allocated packet: the process is killed */
 		if (*s == 0)
-			continue;            /* advanced without a packet: nothing to send */
+			sim_kill(SIM_KILL_UNALLOCATED_PKT | SIM_KILL_TX_SYNC);
 		struct sim_pkt *p = sim_ptr(*s);
 		*s = 0;
 		p->state = PS_USER;
@@ -359,7 +396,9 @@ int sim_tx_sync(struct channel *ch)
 	uint32_t mask = run.mask;
 	bool full = run.hold.full;
 	atomic_store_explicit(&h->khead, head, memory_order_relaxed);
-	h->tail = head + SIM_TX_SLOTS;   /* TX completes inline: every slot is free again */
+	/* TX completes inline: every slot is free again, but one (the kernel's
+	 * rings keep one slot empty: os_channel_available_slot_count) */
+	h->tail = head + SIM_TX_SLOTS - 1;
 	if (sim_event_pending(ch))
 		mask |= 1u << ch->idx;
 	notify(mask);

@@ -1,4 +1,4 @@
-/** JSON Lines: one RunRecord per line (schema in the README, "Sweeps and reports"). */
+/** JSON Lines: one RunRecord per line (schema in docs/reports.md). */
 import type { RunRecord } from "../record.ts";
 
 /** One record as one line, newline included. */

@@ -68,9 +68,11 @@ function testcase(r: RunRecord): string {
   return [open, ...body, "    </testcase>"].join("\n");
 }
 
+/** Options of {@link toJUnitXml}. */
 export interface JUnitOptions {
-  /** the <testsuites> name */
+  /** the <testsuites> name (default "skt sweep") */
   name?: string;
+  /** the hostname written on each <testsuite> (default this machine's) */
   hostname?: string;
 }
 

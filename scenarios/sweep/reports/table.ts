@@ -23,8 +23,7 @@ export interface TestSummary {
 
 /** Per test, in order of first appearance. */
 export function summarize(records: readonly RunRecord[]): TestSummary[] {
-  const byTest = new Map<string, RunRecord[]>();
-  for (const r of records) byTest.set(r.test, [...byTest.get(r.test) ?? [], r]);
+  const byTest = Map.groupBy(records, (r) => r.test);
   return [...byTest].map(([test, runs]) => ({
     test,
     runs: runs.length,

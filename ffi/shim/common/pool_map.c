@@ -10,11 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "skt_shim.h"
-#include "skt_spi.h"
-
-channel_t skt_channel_spi(skt_channel *ch);
-void skt_pool_unalias_channel(skt_channel *ch);
+#include "internal.h"
+#include "../skt_platform.h"
 
 /* channels with an alias, so that destroy undoes it (few channels per process) */
 #define ALIAS_MAX 16
@@ -22,7 +19,7 @@ static struct alias { skt_channel *ch; uint8_t *at; uint64_t size; } aliases[ALI
 
 SKT_EXPORT int32_t skt_channel_get_pool(skt_channel *ch, uint64_t *out2)
 {
-	channel_t chd = skt_channel_spi(ch);
+	channel_t chd = ch != NULL ? ch->chd : NULL;
 	if (chd == NULL || out2 == NULL)
 		return -EINVAL;
 	uint64_t base = 0, size = 0;
@@ -36,7 +33,7 @@ SKT_EXPORT int32_t skt_channel_get_pool(skt_channel *ch, uint64_t *out2)
 
 SKT_EXPORT int32_t skt_channel_alias_pool(skt_channel *ch, uint8_t *buf, uint32_t off, uint32_t size)
 {
-	channel_t chd = skt_channel_spi(ch);
+	channel_t chd = ch != NULL ? ch->chd : NULL;
 	if (chd == NULL || buf == NULL || size == 0)
 		return -EINVAL;
 	struct alias *slot = NULL;

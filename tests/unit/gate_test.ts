@@ -6,8 +6,8 @@ import {
   kernelBuildType,
   privilegeReason,
   skipReason,
-} from "../scenarios/machine/gate.ts";
-import { TESTS } from "../scenarios/netifdirect/table.ts";
+} from "../../scenarios/machine/gate.ts";
+import { TESTS } from "../../scenarios/netifdirect/table.ts";
 
 // bsd/skywalk/os_skywalk_private.h bit numbers
 const bit = (n: number) => 1n << BigInt(n);

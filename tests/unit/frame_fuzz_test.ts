@@ -19,7 +19,7 @@ import {
   HDR_LEN,
   processFrame,
   sequenceGap,
-} from "../scenarios/netifdirect/frame.ts";
+} from "../../scenarios/netifdirect/frame.ts";
 
 const SEED = Number(Deno.env.get("SKT_FUZZ_SEED") ?? Math.floor(Math.random() * 2 ** 32));
 console.log(`frame fuzz seed ${SEED} (replay with SKT_FUZZ_SEED=${SEED})`);

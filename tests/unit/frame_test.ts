@@ -9,13 +9,13 @@ import {
   PAYLOAD_LEN,
   processFrame,
   udpChecksum,
-} from "../scenarios/netifdirect/frame.ts";
+} from "../../scenarios/netifdirect/frame.ts";
 import {
   FETH0_INET6_ADDR,
   FETH1_INET6_ADDR,
   inet6Ntop,
   inet6Pton,
-} from "../scenarios/machine/addresses.ts";
+} from "../../scenarios/machine/addresses.ts";
 
 const endpoints = {
   srcMac: new Uint8Array([0x66, 0x65, 0x74, 0x68, 0, 0]),

@@ -10,7 +10,7 @@ import {
   UDP_HDR_LEN,
   udpChecksum,
   udpChecksumValid,
-} from "../scenarios/netifdirect/frame.ts";
+} from "../../scenarios/netifdirect/frame.ts";
 
 /** RFC 1071 over the IPv6 pseudo header and the UDP datagram, byte by byte. */
 function referenceChecksum(frame: Uint8Array, udpLen: number): number {

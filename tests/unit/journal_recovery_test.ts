@@ -10,13 +10,13 @@ import {
   type JournalTarget,
   NXCTL_CHECK_SYSCTL,
   recoverJournal,
-} from "../scenarios/machine/journal.ts";
-import { SkywalkSession } from "../scenarios/machine/backend.ts";
-import { EnvironmentError, ExitCode, SpiError } from "../ffi/errors.ts";
-import { newRunId } from "../scenarios/machine/backend.ts";
-import { SIM_DOMAIN_PREFIX, simRoot } from "../scenarios/machine/env.ts";
-import { Shim } from "../ffi/spi.ts";
-import type { Log } from "../scenarios/log.ts";
+} from "../../scenarios/machine/journal.ts";
+import { SkywalkSession } from "../../scenarios/machine/backend.ts";
+import { EnvironmentError, ExitCode, SpiError } from "../../ffi/errors.ts";
+import { newRunId } from "../../scenarios/machine/backend.ts";
+import { SIM_DOMAIN_PREFIX, simRoot } from "../../scenarios/machine/env.ts";
+import { Shim } from "../../ffi/spi.ts";
+import type { Log } from "../../scenarios/log.ts";
 
 /** A macOS-shaped machine: sysctls, interfaces, and a record of every call. */
 class FakeMachine implements JournalTarget {

@@ -13,10 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "skt_shim.h"
-#include "skt_spi.h"
-
-channel_t skt_channel_spi(skt_channel *ch);
+#include "internal.h"
 
 /* port->user_packet_pool, the caller's (decides which run upstream takes) */
 static int upp_of(const int32_t *io) { return io[SKT_IO_UPP] != 0; }

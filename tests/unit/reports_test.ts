@@ -3,27 +3,30 @@
  * from driver records field by field, JSON Lines / JUnit XML / KTAP parsed
  * back, the summary table, the progress line, test selection, and the sweep
  * loop (order, --fail-fast, abort, logs) over a stand-in runner.
+ *
+ * Over 300 lines: every report format is checked against the same records
+ * built at the top; split, each file would rebuild them.
  */
 import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
-import type { ChildReport, TestRecord } from "../scenarios/mptest/parent.ts";
-import { DEFAULT_OPTIONS } from "../scenarios/mptest/parent.ts";
-import type { ChildResult } from "../scenarios/netifdirect/defs.ts";
-import { type RunRecord, toRunRecord, totalsLine } from "../scenarios/sweep/record.ts";
+import type { ChildReport, TestRecord } from "../../scenarios/mptest/parent.ts";
+import { DEFAULT_OPTIONS } from "../../scenarios/mptest/parent.ts";
+import type { ChildResult } from "../../scenarios/netifdirect/defs.ts";
+import { type RunRecord, toRunRecord, totalsLine } from "../../scenarios/sweep/record.ts";
 import {
   globToRegExp,
   planSweep,
   type Runner,
   runSweep,
   selectTests,
-} from "../scenarios/sweep/sweep.ts";
-import { TESTS } from "../scenarios/netifdirect/table.ts";
-import { UsageError } from "../ffi/errors.ts";
-import { toJsonLines } from "../scenarios/sweep/reports/jsonl.ts";
-import { toJUnitXml, xmlEscape } from "../scenarios/sweep/reports/junit.ts";
-import { toKtap } from "../scenarios/sweep/reports/ktap.ts";
-import { median, summaryTable } from "../scenarios/sweep/reports/table.ts";
-import { formatSeconds, Progress } from "../scenarios/sweep/reports/progress.ts";
-import { findAll, parseKtap, parseXml } from "./report_parsers.ts";
+} from "../../scenarios/sweep/sweep.ts";
+import { TESTS } from "../../scenarios/netifdirect/table.ts";
+import { UsageError } from "../../ffi/errors.ts";
+import { toJsonLines } from "../../scenarios/sweep/reports/jsonl.ts";
+import { toJUnitXml, xmlEscape } from "../../scenarios/sweep/reports/junit.ts";
+import { toKtap } from "../../scenarios/sweep/reports/ktap.ts";
+import { median, summaryTable } from "../../scenarios/sweep/reports/table.ts";
+import { formatSeconds, Progress } from "../../scenarios/sweep/reports/progress.ts";
+import { findAll, parseKtap, parseXml } from "../report_parsers.ts";
 
 function result(child: number, over: Partial<ChildResult> = {}): ChildResult {
   return {
