@@ -6,9 +6,6 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include "internal.h"
 
@@ -84,16 +81,5 @@ SKT_EXPORT int32_t skt_mach_timebase_info(uint32_t *numer_denom)
 
 SKT_EXPORT int32_t skt_usleep(uint32_t usec)
 {
-#ifdef __linux__
-	/* macOS's usleep(1) returns after a few us; Linux adds the thread's timer
-	 * slack (50 us by default), which made upstream's 1 us pause per TX batch
-	 * about 80 us here and most of a paced test's time. The sleeping thread
-	 * asks for the least slack, once (a property of this thread only). */
-	static _Thread_local int slack_set;
-	if (!slack_set) {
-		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-		slack_set = 1;
-	}
-#endif
 	return usleep(usec) == 0 ? 0 : fail(errno, "usleep(%u)", usec);
 }
