@@ -68,10 +68,14 @@ function add16(a: number, b: number): number {
   return (s & 0xffff) + (s >>> 16);
 }
 
-/** in6_pseudo: the unfolded sum of the IPv6 pseudo header (addresses, length, next header). */
-function pseudoHeaderSum(mem: FrameMemory, at: number, udpLen: number): number {
-  const addresses = foldToNetworkOrder(mem.wordSum(at + OFF_IP6_SRC, 32));
-  return add16(add16(addresses, udpLen & 0xffff), IPPROTO_UDP + (udpLen >>> 16));
+/**
+ * in6_pseudo plus the UDP header and data: the addresses (the pseudo header's first
+ * 32 bytes) lie right before the UDP header in the frame, so one pass sums both, then
+ * the pseudo header's length and next header are added. Returns the folded sum.
+ */
+function pseudoAndUdpSum(mem: FrameMemory, at: number, udpLen: number): number {
+  const words = foldToNetworkOrder(mem.wordSum(at + OFF_IP6_SRC, 32 + udpLen));
+  return add16(add16(words, udpLen & 0xffff), IPPROTO_UDP + (udpLen >>> 16));
 }
 
 /**
@@ -82,21 +86,14 @@ function pseudoHeaderSum(mem: FrameMemory, at: number, udpLen: number): number {
 export function udpChecksum(mem: FrameMemory, udpLen: number, at = 0): number {
   const saved = mem.view.getUint16(at + OFF_UDP_SUM);
   mem.view.setUint16(at + OFF_UDP_SUM, 0);
-  const sum = add16(
-    pseudoHeaderSum(mem, at, udpLen),
-    foldToNetworkOrder(mem.wordSum(at + OFF_UDP, udpLen)),
-  );
+  const sum = pseudoAndUdpSum(mem, at, udpLen);
   mem.view.setUint16(at + OFF_UDP_SUM, saved);
   return ~sum & 0xffff;
 }
 
 /** True when the frame's UDP checksum verifies (the sum over everything is all ones). */
 export function udpChecksumValid(mem: FrameMemory, udpLen: number, at = 0): boolean {
-  const sum = add16(
-    pseudoHeaderSum(mem, at, udpLen),
-    foldToNetworkOrder(mem.wordSum(at + OFF_UDP, udpLen)),
-  );
-  return (~sum & 0xffff) === 0;
+  return (~pseudoAndUdpSum(mem, at, udpLen) & 0xffff) === 0;
 }
 
 /** Addresses and ports of one direction of the test's traffic. */

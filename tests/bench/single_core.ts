@@ -84,10 +84,11 @@ export function tsFrameCost(frames: number, batch: number): FrameCost {
 
 /**
  * The port's verify (processFrame, as the Receiver calls it) of 64 frames built in
- * feth1's pool (its buffers are all free by now), 128 KiB, as ref_child's verify_ns.
+ * feth1's pool (its buffers are all free by now), 128 KiB, as ref_child's verify_ns:
+ * the fastest of 20 rounds, so that other work on the machine does not count.
  */
 function verifyNs(pair: SimPair): number {
-  const FRAMES = 64, ROUNDS = 4000;
+  const FRAMES = 64, PASSES = 200, ROUNDS = 20;
   const pool = poolMemory(pair.ch1);
   const builder = new FrameBuilder({
     srcMac: new Uint8Array(6),
@@ -106,7 +107,11 @@ function verifyNs(pair: SimPair): number {
     return sum;
   };
   for (let r = 0; r < 200; r++) verify(); // warm-up: the JIT compiles the loop
-  const started = performance.now();
-  for (let r = 0; r < ROUNDS; r++) verify();
-  return (performance.now() - started) * 1e6 / (FRAMES * ROUNDS);
+  let best = Infinity;
+  for (let r = 0; r < ROUNDS; r++) {
+    const started = performance.now();
+    for (let k = 0; k < PASSES; k++) verify();
+    best = Math.min(best, (performance.now() - started) * 1e6 / (FRAMES * PASSES));
+  }
+  return best;
 }

@@ -430,20 +430,27 @@ static struct port self_open(int i, const uint8_t *ours, const uint8_t *peer)
 
 /* ns per receive-side verify (frame_process's checks and the full UDP checksum) of a
  * 1514-byte frame, over 64 frames in a 128 KiB buffer: the figure bench/main.ts sets
- * beside the TS port's verify of frames in the pool */
+ * beside the TS port's verify of frames in the pool. The fastest of 20 rounds, so that
+ * other work on the machine does not count (the TS side is measured the same way). */
 static double verify_ns(const struct builder *b)
 {
-	enum { FRAMES = 64, ROUNDS = 4000 };
+	enum { FRAMES = 64, PASSES = 200, ROUNDS = 20 };
 	static _Alignas(64) uint8_t area[FRAMES][2048];
 	for (uint32_t i = 0; i < FRAMES; i++)
 		builder_build(b, area[i], i);
-	double t = now_ms();
-	for (uint32_t r = 0; r < ROUNDS; r++)
-		for (uint32_t i = 0; i < FRAMES; i++) {
-			process_frame(area[i], FRAME_LEN, ETHER_HDR_LEN, PAYLOAD_LEN);
-			__asm__ volatile("" ::: "memory");   /* each verify reads the frame again */
-		}
-	return (now_ms() - t) * 1e6 / (FRAMES * ROUNDS);
+	double best = 1e300;
+	for (uint32_t r = 0; r < ROUNDS; r++) {
+		double t = now_ms();
+		for (uint32_t k = 0; k < PASSES; k++)
+			for (uint32_t i = 0; i < FRAMES; i++) {
+				process_frame(area[i], FRAME_LEN, ETHER_HDR_LEN, PAYLOAD_LEN);
+				__asm__ volatile("" ::: "memory");   /* each verify reads the frame again */
+			}
+		double ns = (now_ms() - t) * 1e6 / (FRAMES * PASSES);
+		if (ns < best)
+			best = ns;
+	}
+	return best;
 }
 
 static int self_main(uint32_t how_many, uint32_t batch)
