@@ -1,3 +1,4 @@
+// deno-fmt-ignore-file -- the module is written out instruction by instruction, several to a line
 /**
  * The receive side's checksum loop in WebAssembly with SIMD: the sum of a run
  * of little-endian 16-bit words, 16 bytes per step (i32x4.extadd_pairwise_i16x8_u),
