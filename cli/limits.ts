@@ -2,5 +2,8 @@
 
 /** --packets: long runs are allowed, up to ten million frames per direction. */
 export const MAX_PACKETS = 10_000_000;
-/** --batch: a batch cannot exceed the TX ring (NX_NETIF_TXRINGSIZE). */
-export const RING_TX_SLOTS = 512;
+/**
+ * --batch: a batch cannot exceed what the TX ring holds: NX_NETIF_TXRINGSIZE (512)
+ * slots, one of which always stays empty (os_channel_available_slot_count).
+ */
+export const RING_TX_SLOTS = 511;

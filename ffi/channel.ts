@@ -3,6 +3,7 @@
  * Over 300 lines: one wrapper per shim call of a channel, which belong together.
  */
 import type { ChannelPointer, ShimCore } from "./status.ts";
+import { errno } from "./errors.ts";
 import type { ShimSymbols } from "./symbols.ts";
 import { INTERFACE_ADVISORY_SIZE, PACKET_ID_SIZE, type Ring } from "./constants.ts";
 
@@ -62,6 +63,8 @@ export class Channel implements Disposable {
   #ptr: ChannelPointer | null;
   readonly #s: ShimSymbols;
   readonly #eventOut = new Uint32Array(3);
+  readonly #u64View = new BigUint64Array(1);
+  readonly #u64 = new Uint8Array(this.#u64View.buffer);
   /** the buffer the pool is aliased into: kept alive until the alias is undone at close */
   #poolHost: ArrayBufferLike | null = null;
 
@@ -174,6 +177,13 @@ export class Channel implements Disposable {
       this.#s.skt_packet_set_expire_time(this.#ptr, pkt, machTime),
       "os_packet_set_expire_time",
     );
+  }
+  /** os_packet_get_expire_time: the packet's expire time, or null when it carries none. */
+  packetGetExpireTime(pkt: number): bigint | null {
+    const rc = this.#s.skt_packet_get_expire_time(this.#ptr, pkt, this.#u64);
+    if (rc === -errno("ENOENT")) return null;
+    this.#checked(rc, "os_packet_get_expire_time");
+    return this.#u64View[0];
   }
   packetSetExpiryAction(pkt: number, action: number): void {
     this.#checked(

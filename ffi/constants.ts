@@ -100,6 +100,8 @@ export const IfStat = {
   dropUnconsumed: 15,
   /** NETIF_STATS_DROP_NO_RX_CB: broadcast/multicast destination on a low-latency peer */
   dropNoRxCb: 16,
+  /** frames its channel left unread in the RX ring when it closed (in flight at the stop) */
+  rxLeftAtClose: 17,
   /** how many counters there are (not a counter) */
-  count: 17,
+  count: 18,
 } as const;

@@ -76,6 +76,7 @@ export const symbols = {
   skt_packet_set_packetid: { parameters: ["pointer", "u32", "buffer"], result: "i32" },
   skt_packet_get_packetid: { parameters: ["pointer", "u32", "buffer"], result: "i32" },
   skt_packet_set_expire_time: { parameters: ["pointer", "u32", "u64"], result: "i32" },
+  skt_packet_get_expire_time: { parameters: ["pointer", "u32", "buffer"], result: "i32" }, // (ch, pkt, u64 *ts)
   skt_packet_set_expiry_action: { parameters: ["pointer", "u32", "u32"], result: "i32" },
   skt_packet_finalize: { parameters: ["pointer", "u32"], result: "i32" },
 
@@ -135,6 +136,6 @@ export const symbols = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The ABI version this table describes; the loader refuses any other. */
-export const SHIM_ABI_VERSION = 2;
+export const SHIM_ABI_VERSION = 3;
 
 export type ShimSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];

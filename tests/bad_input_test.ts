@@ -126,10 +126,10 @@ const CASES: Case[] = [
     stderr: /^skt: `--batch`: Expected a value greater than or equal to 1, but got "0"\.$/,
   },
   {
-    name: "--batch above the TX ring size",
-    args: ["run", T, "--batch", "513"],
+    name: "--batch above what the TX ring holds",
+    args: ["run", T, "--batch", "512"],
     code: USAGE,
-    stderr: /^skt: `--batch`: Expected a value less than or equal to 512, but got "513"\.$/,
+    stderr: /^skt: `--batch`: Expected a value less than or equal to 511, but got "512"\.$/,
   },
   {
     name: "--timeout 0",
@@ -183,7 +183,7 @@ const CASES: Case[] = [
     name: "a --sim-knob that is not NAME=INTEGER",
     args: ["run", T, "--sim-knob", "debug.sim.corrupt_frame"],
     code: USAGE,
-    stderr: /^skt: --sim-knob wants NAME=INTEGER, got "debug\.sim\.corrupt_frame"$/,
+    stderr: /^skt: --sim-knob wants \[TEST:\]NAME=INTEGER, got "debug\.sim\.corrupt_frame"$/,
   },
   {
     name: "a --sim-knob that names a real kernel sysctl",
@@ -212,7 +212,7 @@ const CASES: Case[] = [
     shim: (dir) => sharedLibrary(dir, "abi999", "unsigned skt_abi_version(void) { return 999; }\n"),
     code: ENVIRONMENT,
     stderr:
-      /^skt: \S+\/abi999\.so implements shim ABI version 999, this skt needs version 2; run `deno task build`$/,
+      /^skt: \S+\/abi999\.so implements shim ABI version 999, this skt needs version 3; run `deno task build`$/,
   },
   {
     name: "a library that is no skt shim",

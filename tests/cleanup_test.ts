@@ -98,7 +98,7 @@ Deno.test("cleanup: hung children are killed by the timeout (SIGKILL if SIGTERM 
   assertEquals(r.code, 1, r.stderr);
   assertEquals(
     r.stdout.replace(/ \d+\.\d\ds /, " Ts "),
-    "netifdirecttxrx sim FAIL Ts child 0 was killed (SIGTERM) because the timeout of 3 s expired, " +
+    "netifdirecttxrx sim FAIL strict UNMEASURED Ts child 0 was killed (SIGTERM) because the timeout of 3 s expired, " +
       "child 1 was killed (SIGKILL) because the timeout of 3 s expired, drops 0: " +
       "the timeout of 3 s expired\n",
   );

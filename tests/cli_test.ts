@@ -23,7 +23,7 @@ Deno.test("cli: netifdirecttxrx passes on sim with both children's receive lines
   assertEquals(r.code, 0, r.stderr);
   assertMatch(
     r.stdout,
-    /^netifdirecttxrx sim PASS \d+\.\d\ds child 0 sent \d+ received \d+, child 1 sent \d+ received \d+, drops \d+\n$/,
+    /^netifdirecttxrx sim PASS strict PASS \d+\.\d\ds child 0 sent \d+ received \d+, child 1 sent \d+ received \d+, drops \d+\n$/,
   );
   for (const child of [0, 1]) {
     assertMatch(

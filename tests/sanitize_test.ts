@@ -31,6 +31,11 @@ Deno.test("sanitize: the C-level sim tests pass under ASan+UBSan with zero repor
   assertEquals(run.code, 0, run.text);
   assertMatch(run.text, /^\d+ passed, 0 failed/m);
   assertMatch(run.text, /^ok \d+ - two processes, 20000 frames$/m);
+  // every abort and kill path, each in a child that dies by xnu's signal
+  const kills = await output(`${root}ffi/build/sanitize/sim_kill_test`, [], SANITIZER_ENV);
+  assert(!REPORT.test(kills.text), kills.text);
+  assertEquals(kills.code, 0, kills.text);
+  assertMatch(kills.text, /^\d+ passed, 0 failed/m);
 });
 
 Deno.test("sanitize: the same flags catch a planted heap overflow", async () => {

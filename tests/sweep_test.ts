@@ -106,7 +106,7 @@ Deno.test("sweep: --repeat 3 --filter 'netifdirecttxrx*' runs the three txrx tes
     // progress: one line per finished run; the table went to stderr
     const progress = r.stderr.split("\n").filter((l) => /^\[\s*\d+\/9\] /.test(l));
     assertEquals(progress.length, 9, r.stderr);
-    assertMatch(progress[8], /^\[9\/9\] netifdirecttxrxsp iteration 3 PASS in /);
+    assertMatch(progress[8], /^\[9\/9\] netifdirecttxrxsp iteration 3 PASS \(strict PASS\) in /);
     assertMatch(r.stderr, /^netifdirecttxrxsp +3 +3 +0 +0 +\d+\.\d{3} +\d+$/m);
     const root = parseXml(Deno.readTextFileSync(junit));
     assertEquals(findAll(root, "testcase").length, 9);
@@ -209,7 +209,7 @@ Deno.test("sweep: usage errors exit 2 with one line before anything runs", async
       [["--junit", `${dir}/new.xml`, "--json", `${dir}/missing/x.jsonl`], /--json report/],
       [["--json", "-", "--tap"], /--json - and --tap both write to stdout/],
       [["--repeat", "0"], /repeat/],
-      [["--sim-knob", "debug.sim.corrupt_frame"], /--sim-knob wants NAME=INTEGER/],
+      [["--sim-knob", "debug.sim.corrupt_frame"], /--sim-knob wants \[TEST:\]NAME=INTEGER/],
     ];
     for (const [args, message] of cases) {
       const r = await skt(...args);

@@ -4,16 +4,17 @@
  * Shaped after the Skywalk SPI (skt_spi.h) with FFI-friendly types:
  *   - status:   int32_t, 0 or a non-negative value on success, -errno on failure;
  *   - handles:  channel and nexus controller are opaque pointers (created once);
- *               slots are ring indexes (int32, -1 = none), packets are u32
+ *               slots are opaque tokens (int32 >= 0, -1 = none: not ring
+ *               indexes, see DESIGN.md), packets are u32
  *               handles from a per-channel table (0 = none), buflets are
  *               indexes within a packet (int32, -1 = none);
  *   - 64-bit:   uint64_t (bigint in JS) only for times and addresses;
  *   - bytes:    copied by C between packet buffers and JS-owned buffers.
  * The message of the last failure in this thread is kept for skt_last_error.
  *
- * Calls the kernel would answer by killing the process (attach an unfinalized
- * packet, advance past an RX slot still holding a packet in UPP mode, ...) are
- * checked here first and refused with -EINVAL and a message.
+ * Calls libsyscall would abort on or the kernel kill the process for (attach an
+ * unfinalized packet, advance past an RX slot still holding a packet in UPP
+ * mode, ...) are checked first and refused with -EINVAL and xnu's reason.
  */
 #ifndef SKT_SHIM_H
 #define SKT_SHIM_H
@@ -21,7 +22,7 @@
 #include <stdint.h>
 #include "skt_platform.h"
 
-#define SKT_SHIM_ABI_VERSION 2  /* 2: pool mapping and fused calls */
+#define SKT_SHIM_ABI_VERSION 3  /* 2: slots are tokens; a listener flow returns NEXUS_PORT_ANY; 3: pool mapping and fused calls */
 
 #if defined(__GNUC__)
 #define SKT_EXPORT __attribute__((visibility("default")))
@@ -81,12 +82,16 @@ SKT_EXPORT int32_t skt_ifnet_get_stats(const char *ifname, uint64_t *out, uint32
 /* netif's own drops (appended) */
 #define SKT_STAT_DROP_UNCONSUMED   15 /* NETIF_STATS_DROP: feth left the chain (no peer channel) */
 #define SKT_STAT_DROP_NO_RX_CB     16 /* NETIF_STATS_DROP_NO_RX_CB: bcast/mcast dst on a low-latency peer */
-#define SKT_STAT_COUNT             17
+/* the receiving side (appended): frames in a channel's RX ring that it never read, counted on
+ * its interface when the channel closes (frames in flight when the receiver stopped) */
+#define SKT_STAT_RX_LEFT_AT_CLOSE  17
+#define SKT_STAT_COUNT             18
 
 /* --- nexus --- */
 SKT_EXPORT int32_t skt_nexus_controller_create(uint64_t *out /* skt_nxctl* */);
 SKT_EXPORT void skt_nexus_controller_destroy(skt_nxctl *ctl);
-/* returns the allocated nexus port (>= 0) or -errno; NULL addresses = none */
+/* returns the flow's nexus port (>= 0; 65535 = NEXUS_PORT_ANY for a listener
+ * flow, which binds none) or -errno; NULL addresses = none */
 SKT_EXPORT int32_t skt_nexus_flow_add(skt_nxctl *ctl, const uint8_t *nx_uuid16, uint32_t flags,
     const uint8_t *saddr16, const uint8_t *daddr16);
 
@@ -100,7 +105,8 @@ SKT_EXPORT int32_t skt_channel_get_fd(skt_channel *ch);
 SKT_EXPORT int32_t skt_channel_sync(skt_channel *ch, uint32_t mode);
 
 /* --- slots (ring = SKT_RING_TX / SKT_RING_RX) --- */
-/* returns the slot index after `prev` (-1 = from head) or -1 if none; fills *prop (64 B, slot_prop_t) */
+/* returns the token of the slot after `prev` (-1 = from head) or -1 if none; fills *prop
+ * (64 B, slot_prop_t, as libsyscall does: sp_idx is 0 on a user-packet-pool TX ring) */
 SKT_EXPORT int32_t skt_ring_get_next_slot(skt_channel *ch, uint32_t ring, int32_t prev, uint8_t *prop);
 SKT_EXPORT int32_t skt_ring_advance_slot(skt_channel *ch, uint32_t ring, uint32_t slot);
 SKT_EXPORT int32_t skt_ring_set_slot_properties(skt_channel *ch, uint32_t ring, uint32_t slot,
@@ -109,7 +115,7 @@ SKT_EXPORT int32_t skt_ring_set_slot_properties(skt_channel *ch, uint32_t ring, 
 SKT_EXPORT int32_t skt_ring_slot_get_packet(skt_channel *ch, uint32_t ring, uint32_t slot);
 SKT_EXPORT int32_t skt_ring_slot_attach_packet(skt_channel *ch, uint32_t ring, uint32_t slot, uint32_t pkt);
 SKT_EXPORT int32_t skt_ring_slot_detach_packet(skt_channel *ch, uint32_t ring, uint32_t slot, uint32_t pkt);
-/* free slots the user may fill (TX) or filled slots it may read (RX) */
+/* os_channel_available_slot_count: free TX slots (one always stays empty) or filled RX slots */
 SKT_EXPORT int32_t skt_ring_available_slots(skt_channel *ch, uint32_t ring);
 
 /* --- user packet pool --- */
@@ -125,6 +131,8 @@ SKT_EXPORT int32_t skt_packet_get_data_length(skt_channel *ch, uint32_t pkt);
 SKT_EXPORT int32_t skt_packet_set_packetid(skt_channel *ch, uint32_t pkt, const uint8_t *id16);
 SKT_EXPORT int32_t skt_packet_get_packetid(skt_channel *ch, uint32_t pkt, uint8_t *id16);
 SKT_EXPORT int32_t skt_packet_set_expire_time(skt_channel *ch, uint32_t pkt, uint64_t ts);
+/* 0 and *ts, or -ENOENT when the packet carries no expire time */
+SKT_EXPORT int32_t skt_packet_get_expire_time(skt_channel *ch, uint32_t pkt, uint64_t *ts);
 SKT_EXPORT int32_t skt_packet_set_expiry_action(skt_channel *ch, uint32_t pkt, uint32_t action);
 SKT_EXPORT int32_t skt_packet_finalize(skt_channel *ch, uint32_t pkt);
 

@@ -22,13 +22,26 @@ export interface ChildOptions {
   log: Log;
 }
 
-/** Writes the ready byte, then blocks until the parent's go byte arrives. */
-export async function readyGo(): Promise<void> {
+/** How long a child gives the CPU back after its go byte (see readyGo). */
+const GO_YIELD_MS = 0.2;
+
+/**
+ * Writes the ready byte, then blocks until the parent's go byte arrives. The
+ * read blocks the thread, as upstream's read(2) does (an await on stdin wakes
+ * through the event loop). Then it sleeps 0.2 ms: on Linux the child woken by
+ * the parent's first go write preempts the parent, which then wrote the next
+ * child's go 1 to 10 ms later on a loaded 2-core machine (measured), longer
+ * than a short run's whole transfer; the sleep hands the CPU back so that the
+ * parent's loop of writes ends first (go skew between children: median 0.3 ms).
+ */
+export function readyGo(): Promise<void> {
   writeStdoutSync(new Uint8Array([READY_BYTE]));
   const buf = new Uint8Array(1);
-  const n = await Deno.stdin.read(buf);
+  const n = Deno.stdin.readSync(buf);
   // upstream asserts one byte was read and ignores its value; so do we
   if (n !== 1) throw new TestFailure("read fail: the sequencer pipe closed before the go byte");
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, GO_YIELD_MS);
+  return Promise.resolve();
 }
 
 /** Ends this child when its parent driver disappears (see parent_watch.ts). */
@@ -58,6 +71,7 @@ export async function childMain(
         await faultAfterGo(fault, options.log);
       },
       log: options.log,
+      prehookSetsNothing: fault === "no-expire",
     });
     message = { ok: true, result };
   } catch (e) {

@@ -111,17 +111,8 @@ export class ChildProc {
   }
 
   /** Writes the go byte and closes the child's stdin (as upstream closes its end). */
-  async sendGo(): Promise<boolean> {
-    const writer = this.proc.stdin.getWriter();
-    try {
-      await writer.write(new Uint8Array([GO_BYTE]));
-      await writer.close();
-      return true;
-    } catch {
-      // the child is gone: drop the pipe rather than keep it locked and open
-      await writer.abort().catch(() => {});
-      return false;
-    }
+  sendGo(): Promise<boolean> {
+    return sendGoToAll([this]).then(([ok]) => ok);
   }
 
   /** Closes stdin without a go byte (the run is being abandoned). */
@@ -165,6 +156,30 @@ export class ChildProc {
       return { message: null, text };
     }
   }
+}
+
+/**
+ * The go byte to every child back to back, as upstream's loop writes them: the
+ * writers are taken first, then each write is started with nothing in between
+ * (a stream's write reaches the pipe within the call), so no child starts its
+ * transfer while the parent is still on its way to the next one's pipe. Then
+ * each stdin is closed (as upstream closes its end); false for a child that is gone.
+ */
+export function sendGoToAll(children: readonly ChildProc[]): Promise<boolean[]> {
+  const go = new Uint8Array([GO_BYTE]);
+  const writers = children.map((c) => c.proc.stdin.getWriter());
+  const writes = writers.map((w) => w.write(go));
+  return Promise.all(writers.map(async (writer, i) => {
+    try {
+      await writes[i];
+      await writer.close();
+      return true;
+    } catch {
+      // the child is gone: drop the pipe rather than keep it locked and open
+      await writer.abort().catch(() => {});
+      return false;
+    }
+  }));
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -18,7 +18,16 @@ import { Journal } from "../machine/journal.ts";
 import { skipReason } from "../machine/gate.ts";
 import { recoverLeftovers } from "../machine/recovery.ts";
 import { RunLedger } from "../machine/ledger.ts";
+import { type Capture, type CapturedInterface, newCapture } from "../machine/capture.ts";
 import type { MpTest } from "../netifdirect/table.ts";
+import {
+  CHILD_IFNAMES,
+  evaluateStrict,
+  type IfStats,
+  readFinalStats,
+  type StrictReport,
+} from "../netifdirect/strict.ts";
+import type { ChildResult } from "../netifdirect/defs.ts";
 import type { Log } from "../log.ts";
 import { SktError } from "../../ffi/errors.ts";
 import { ChildProc } from "./children.ts";
@@ -119,9 +128,18 @@ async function runInSession(
   const ctx = { journal, log };
   const children: ChildProc[] = [];
   let failure: string | null = null;
+  let finalStats: (IfStats | null)[] = [];
+  let capture: Capture | null = null;
+  let captured: CapturedInterface[] | undefined;
   try {
-    for (const [name, value] of Object.entries(options.knobs)) journal.setInt(name, value);
+    const knobs = { ...options.knobs, ...options.testKnobs?.[test.name] };
+    for (const [name, value] of Object.entries(knobs)) journal.setInt(name, value);
     test.init(ctx);
+    if (options.pcapDir && !interruption.signal) {
+      capture = newCapture(session, journal, options.pcapDir, options.pcapPrefix ?? test.name);
+      await capture.begin();
+      ledger.noteChildren(capture.pids());
+    }
     if (interruption.signal) {
       failure = `the run was interrupted by ${interruption.signal}`;
     } else {
@@ -135,11 +153,25 @@ async function runInSession(
       ledger.noteChildren(children.map((c) => c.pid));
       failure = await sequenceAndReap(children, options, interruption, log, graces);
     }
+    if (capture) {
+      captured = await capture.finish();
+      capture = null;
+      for (const c of captured) {
+        log.info(`pcap: ${c.file}: ${c.out} frames out, ${c.in} in`);
+      }
+    }
   } catch (e) {
     failure = e instanceof SktError ? e.message : `${(e as Error).message ?? e}`;
     for (const child of children) child.terminate(`the parent failed: ${failure}`, graces.killMs);
     await Promise.all(children.map((c) => c.status));
   } finally {
+    // the children are gone: the counters are final until fini destroys the pair
+    try {
+      finalStats = readFinalStats(session.shim);
+    } catch {
+      // strict only: its accounting is then unmeasured
+    }
+    await capture?.abort().catch(() => {});
     const problems = runFini(test, ctx);
     if (problems.length > 0) {
       failure ??= `cleanup failed: ${problems.join("; ")}`;
@@ -159,6 +191,8 @@ async function runInSession(
     children: reports,
     drops: reports.reduce((n, r) => n + (r.result?.gaps ?? 0), 0),
     interrupted: interruption.signal,
+    strict: strictVerdict(test, reports.map((r) => r.result), finalStats),
+    ...(captured ? { pcap: captured } : {}),
   };
 }
 
@@ -189,6 +223,25 @@ function gate(
   }
   log.info(session ? "Test Result: SKIPPED" : `Test "${test.name}": skipped: ${skip}`);
   return skip;
+}
+
+/** skt's strict verdict; never throws: an evaluation that fails is "unmeasured". */
+function strictVerdict(
+  test: MpTest,
+  results: (ChildResult | null)[],
+  finalStats: (IfStats | null)[],
+): StrictReport {
+  try {
+    const ifnames = CHILD_IFNAMES.slice(0, test.nchildren);
+    return evaluateStrict({ testId: test.testId, ifnames, results, finalStats });
+  } catch (e) {
+    const detail = `the evaluation failed: ${(e as Error)?.message ?? e}`;
+    return {
+      verdict: "unmeasured",
+      checks: [{ name: "evaluation", ok: null, detail }],
+      upstreamWouldFail: null,
+    };
+  }
 }
 
 /** kern.skywalk.features, or null when it can't be read (upstream then skips everything). */

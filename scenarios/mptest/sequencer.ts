@@ -4,7 +4,7 @@
  * escalation.
  */
 import type { Log } from "../log.ts";
-import type { ChildProc, ReadyState } from "./children.ts";
+import { type ChildProc, type ReadyState, sendGoToAll } from "./children.ts";
 import type { Graces, RunOptions } from "./options.ts";
 import { type ChildMessage, isChildMessage } from "./protocol.ts";
 import type { Interruption } from "./signals.ts";
@@ -55,9 +55,10 @@ export async function sequenceAndReap(
       await stopAll(children, failure, graces);
       return failure;
     }
-    for (const child of children) {
-      if (!await child.sendGo()) log.info(`child ${child.index}: could not send go`);
-    }
+    // go to every child back to back, as upstream's loop writes them: awaiting
+    // one write before the next let a short run's child 0 finish before child 1 began
+    const sent = await sendGoToAll(children);
+    sent.forEach((ok, i) => ok || log.info(`child ${i}: could not send go`));
 
     let firstFailure = false;
     const pending = new Set(children);

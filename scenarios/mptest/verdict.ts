@@ -3,8 +3,10 @@
  * message, and the test's record with its verdict.
  */
 import type { BackendName } from "../machine/backend.ts";
+import type { CapturedInterface } from "../machine/capture.ts";
 import type { ChildResult } from "../netifdirect/defs.ts";
 import type { MpTest } from "../netifdirect/table.ts";
+import type { StrictReport } from "../netifdirect/strict.ts";
 import type { ChildProc } from "./children.ts";
 import type { RunOptions } from "./options.ts";
 import { type ChildMessage, isChildMessage } from "./protocol.ts";
@@ -50,6 +52,10 @@ export interface TestRecord {
   drops: number;
   /** the signal that interrupted the run (SIGINT / SIGTERM), if any */
   interrupted: Deno.Signal | null;
+  /** skt's strict verdict beside upstream's (netifdirect/strict.ts); null when skipped */
+  strict: StrictReport | null;
+  /** with --pcap: the files written and their frame counts; absent otherwise */
+  pcap?: CapturedInterface[] | null;
 }
 
 export function skipRecord(
@@ -67,6 +73,7 @@ export function skipRecord(
     children: [],
     drops: 0,
     interrupted: null,
+    strict: null,
   };
 }
 

@@ -49,6 +49,8 @@ export interface XferOptions {
   /** called once the channel is open: the ready/go barrier */
   readyGo: () => Promise<void>;
   log: Log;
+  /** test-only fault (faults.ts, no-expire): the expiry prehook sets no expire time */
+  prehookSetsNothing?: boolean;
 }
 
 /** What a child reports to the parent at the end. */
@@ -99,6 +101,22 @@ export interface ChildResult {
   ifAdvSpanMs?: number;
   /** this child's interface counters at the end (IfStat names), where the backend has them */
   ifStats?: Partial<Record<IfStatName, number>>;
+  /** what the strict checks need (strict.ts); never an input to upstream's verdict */
+  strict?: StrictProbe;
+}
+
+/** What a child measures for skt's strict verdict, beside upstream's checks. */
+export interface StrictProbe {
+  /** what failed in skt's own reads (read-backs, event drain, counters) */
+  problems: string[];
+  /** frames whose expire time read back as the prehook set it (expiry test) */
+  expireTimeSet?: number;
+  /** upstream's expiry deadline in real ns (ticks x numer / denom) */
+  expiryDeadlineNs?: number;
+  /** advisories handled in the transfer loop, before any linger */
+  ifAdvInTransfer?: number;
+  /** the peer interface's counters read right after this child's loop ended */
+  peerStatsAtStop?: Partial<Record<IfStatName, number>>;
 }
 
 /** The name of one of the sim's interface counters (ffi/constants.ts IfStat, without its count). */
@@ -112,4 +130,35 @@ export interface ChannelPort {
   userPacketPool: boolean;
   mac: Uint8Array;
   ip6: Uint8Array;
+}
+
+// ---- skt's strict verdict (strict.ts, strict_checks.ts)
+
+export type IfStats = Partial<Record<IfStatName, number>>;
+
+export interface StrictCheck {
+  /** short and stable, e.g. "accounting feth0->feth1" */
+  name: string;
+  ok: boolean | null;
+  /** what was measured, with numbers */
+  detail: string;
+}
+
+export type StrictVerdict = "pass" | "fail" | "unmeasured";
+
+export interface StrictReport {
+  verdict: StrictVerdict;
+  checks: StrictCheck[];
+  /** set when upstream's verdict was PASS only thanks to skt's own additions (the linger) */
+  upstreamWouldFail: string | null;
+}
+
+export interface StrictInput {
+  testId: TestId;
+  /** the interface of each child, by index (feth0, feth1) */
+  ifnames: readonly string[];
+  /** each child's result, by index; null when it reported none */
+  results: readonly (ChildResult | null)[];
+  /** each child's interface counters read after both children exited; null when unreadable */
+  finalStats: readonly (IfStats | null)[];
 }

@@ -9,6 +9,8 @@
  *   hang      right after go, it stops working and waits forever (SIGTERM ends it)
  *   stubborn  as hang, but it ignores SIGTERM: only the driver's SIGKILL ends it
  *   no-ready  it opens its channel and never sends the ready byte
+ *   no-expire the expiry test's prehook sets no expire time on its frames (the
+ *             run goes on: upstream's verdict stays PASS, skt's strict one fails)
  *
  * The children inherit the variable from the parent's environment.
  */
@@ -19,7 +21,7 @@ import { CHILD_FAULT_ENV } from "../machine/env.ts";
 
 export { CHILD_FAULT_ENV };
 
-const FAULTS = ["crash", "hang", "stubborn", "no-ready"] as const;
+const FAULTS = ["crash", "hang", "stubborn", "no-ready", "no-expire"] as const;
 export type ChildFault = typeof FAULTS[number];
 
 /** The fault child `index` is asked to commit, or null. */
@@ -52,7 +54,7 @@ export async function faultBeforeReady(fault: ChildFault | null, log: Log): Prom
 
 /** Right after go, with the channel open. */
 export async function faultAfterGo(fault: ChildFault | null, log: Log): Promise<void> {
-  if (fault === null || fault === "no-ready") return;
+  if (fault === null || fault === "no-ready" || fault === "no-expire") return;
   log.info(`fault injected: ${fault}`);
   switch (fault) {
     case "crash":

@@ -21,9 +21,10 @@ import {
   NETIF_TXRX_TIMEOUT_NS,
   SKT_NETIF_DIRECT_TEST_EXPIRY_DEADLINE_NS,
 } from "./defs.ts";
-import { drainEvents, processChannelEvent, processIfAdv } from "./events.ts";
+import { processChannelEvent, processIfAdv } from "./events.ts";
 import { interfaceStats } from "./if_stats.ts";
 import { lingerForAdvisories } from "./linger.ts";
+import { ProbeRecorder } from "./probe.ts";
 import { Receiver } from "./receive.ts";
 import { Sender } from "./send.ts";
 import { EventTally } from "./tally.ts";
@@ -34,6 +35,8 @@ export const N_EVENTS_MAX = 4;
 /** What skt_netif_send_and_receive takes besides the port. */
 export interface SendReceiveArgs {
   ifname: string;
+  /** the peer's interface (skt's strict probe reads its counters) */
+  peerIfname: string;
   srcPort: number;
   dstMac: Uint8Array;
   dstIp: Uint8Array;
@@ -45,6 +48,8 @@ export interface SendReceiveArgs {
   ifadvEnabled: boolean;
   paceUs: number;
   log: Log;
+  /** test-only fault: the expiry prehook sets no expire time */
+  prehookSetsNothing?: boolean;
 }
 
 /**
@@ -95,9 +100,11 @@ export function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs
   let rxKnote = true;
   let txKnote = true;
 
+  // skt's strict probe: upstream's prehook sets the expire time, the probe reads it back
+  const probe = new ProbeRecorder(shim, chan);
+  probe.expiryDeadline(expirationDeadlineMach, clock.numer, clock.denom);
   const prehook = (a.eventFlags & EvFlagExpiry)
-    ? (pkt: number) =>
-      chan.packetSetExpireTime(pkt, shim.machAbsoluteTime() + expirationDeadlineMach)
+    ? probe.expiryPrehook(expirationDeadlineMach, a.prehookSetsNothing ?? false)
     : null;
   const eventData = new Uint8Array(56);
   const eventView = new DataView(eventData.buffer);
@@ -192,6 +199,10 @@ export function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs
     }
   }
 
+  probe.atLoopEnd(
+    a.peerIfname,
+    (a.eventFlags & EvFlagIfAdv) ? tally.nIfadvEvents : undefined,
+  );
   let ifAdvLingerMs: number | undefined;
   if (a.eventFlags & EvFlagIfAdv) {
     const until = started + IFADV_MIN_SPAN_INTERVALS * NETIF_IFADV_INTERVAL;
@@ -237,11 +248,13 @@ export function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs
     expiredEventSeqs: tally.expiredEventSeqs,
     expiredDropped: tally.expiredDropped,
     expiredNotDropped: tally.expiredNotDropped,
-    unreadEventSeqs: (a.eventFlags & EvFlagChannel) ? drainEvents(chan, eventView, eventData) : [],
+    // skt's own, after upstream's checks: feeds the strict verdict only
+    unreadEventSeqs: (a.eventFlags & EvFlagChannel) ? probe.drainEvents() : [],
     gapRanges: rx.gapRanges,
     lastReceived: rx.lastReceived,
     ifAdvLingerMs,
     ifAdvSpanMs: (a.eventFlags & EvFlagIfAdv) ? ifAdvSpanMs : undefined,
     ifStats: interfaceStats(shim, a.ifname),
+    strict: probe.probe,
   };
 }

@@ -118,6 +118,7 @@ export async function netifdirectXferIpv6(
   }
   return sendAndReceive(shim, port, {
     ifname,
+    peerIfname: peerName,
     srcPort: ourPort,
     dstMac: peerMac,
     dstIp: peerIp6,
@@ -129,6 +130,7 @@ export async function netifdirectXferIpv6(
     ifadvEnabled,
     paceUs: options.paceUs,
     log,
+    prehookSetsNothing: options.prehookSetsNothing,
   });
 }
 

@@ -4,6 +4,7 @@
  * table's order, then again), so a slow drift of the machine spreads over all
  * tests and --fail-fast stops after the fewest runs of the others.
  */
+import { failed } from "./result_line.ts";
 import { runMpTest, type RunOptions, type TestRecord } from "../mptest/parent.ts";
 import type { Log } from "../log.ts";
 import { type MpTest, TESTS } from "../netifdirect/table.ts";
@@ -69,6 +70,8 @@ export interface SweepConfig {
   repeat: number;
   /** stop after the first failed run */
   failFast: boolean;
+  /** a strict failure is a failure (--strict) */
+  strict?: boolean;
   run: RunOptions;
   /** stops the sweep before its next run (the current one finishes) */
   signal?: AbortSignal;
@@ -124,7 +127,11 @@ export async function runSweep(
       debug: (line) => config.run.verbose && capture(line),
     };
     const startedAt = new Date();
-    const result = await runner(planned.test, config.run, { log, writeLine: capture });
+    // with --pcap each run gets its own files: TEST-ITERATION-feth0.pcapng
+    const options = config.run.pcapDir
+      ? { ...config.run, pcapPrefix: `${planned.test.name}-${planned.iteration}` }
+      : config.run;
+    const result = await runner(planned.test, options, { log, writeLine: capture });
     const record = toRunRecord(result, {
       iteration: planned.iteration,
       startedAt,
@@ -138,7 +145,7 @@ export async function runSweep(
       stoppedBy = "interrupted";
       break;
     }
-    if (config.failFast && record.verdict === "fail" && index < plan.length - 1) {
+    if (config.failFast && failed(record, config.strict) && index < plan.length - 1) {
       stoppedBy = "fail-fast";
       break;
     }

@@ -3,6 +3,8 @@
  * (skt_shim.h), plus the cross-process lock (sim/lock.c, linked in directly:
  * its symbols are hidden in the library). No framework: prints "ok N - name" / "not ok N - name"
  * and a final "N passed, N failed" line; exits 1 on any failure.
+ * One file past the usual size on purpose: one binary whose tests share the fixtures and the
+ * pair P that the data-path tests set up, use and tear down in order.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -968,6 +970,23 @@ static void t_dead_owner(void)
 	P.s[0].ch = (skt_channel *)(uintptr_t)out;
 }
 
+/* frames left unread in an RX ring are counted on its interface when the channel
+ * closes (SKT_STAT_RX_LEFT_AT_CLOSE); later ones are left unconsumed by the sender's netif */
+static void t_rx_left_at_close(void)
+{
+	struct side *s = &P.s[0];
+	uint64_t left0 = stat_of("feth1", SKT_STAT_RX_LEFT_AT_CLOSE);
+	uint64_t unconsumed0 = stat_of("feth0", SKT_STAT_DROP_UNCONSUMED);
+	uint32_t seq = 0;
+	CHECK_EQ(send_batch(s, 10, &seq, NULL), 10);
+	skt_channel_destroy(P.s[1].ch);
+	P.s[1].ch = NULL;
+	CHECK_EQ(stat_of("feth1", SKT_STAT_RX_LEFT_AT_CLOSE) - left0, 10);
+	CHECK_EQ(send_batch(s, 5, &seq, NULL), 5);
+	CHECK_EQ(stat_of("feth0", SKT_STAT_DROP_UNCONSUMED) - unconsumed0, 5);
+	CHECK_EQ(stat_of("feth1", SKT_STAT_RX_LEFT_AT_CLOSE) - left0, 10);
+}
+
 static void t_pair_teardown(void)
 {
 	pair_close(&P);
@@ -1314,6 +1333,7 @@ static void t_kernel_rules(void)
 	CHECK_OK(skt_ifnet_create("feth8"));
 	CHECK_OK(skt_ifnet_get_netif_nexus("feth8", uuid));
 	CHECK_EQ(skt_nexus_flow_add(ctl, uuid, NXFLOWREQF_IPV6_ULA, IP_A, IP_B), -ENOTSUP);
+	CHECK(strstr(last_error(), "not low latency") != NULL, "message: %s", last_error());
 	CHECK_EQ(skt_nexus_flow_add(ctl, uuid, NXFLOWREQF_IPV6_ULA | NXFLOWREQF_LISTENER, NULL, NULL), -ENOTSUP);
 	CHECK_OK(skt_sysctlbyname("kern.skywalk.netif.sk_ll_prefix", NULL, NULL, "feth8", 5));
 	CHECK_OK(skt_ifnet_create("feth9"));
@@ -1474,7 +1494,7 @@ static void t_advisory(void)
 	skt_kqueue_close(kq0);
 	skt_kqueue_close(kq1);
 	pair_close(&p);
-	/* interval 0: no advisory capability */
+	/* interval 0: the timer never reports */
 	CHECK_OK(pair_open(&p, "feth2", "feth3", 0));
 	/* interval 0: the advisory region is still there (a native netif always
 	 * has one), the timer just never reports: zeros */
@@ -1721,6 +1741,7 @@ int main(void)
 	run("200 channel open/close cycles without leaks", t_open_close_cycles);
 	run("debug.sim.corrupt_frame", t_corrupt_knob);
 	run("a dead (zombie) owner's channel is reclaimed", t_dead_owner);
+	run("RX frames left unread are counted at close", t_rx_left_at_close);
 	run("pair teardown", t_pair_teardown);
 	run("tx_drops=100: 10 transmit-status events", t_tx_drops_events);
 	run("expiry policies and events", t_expiry);

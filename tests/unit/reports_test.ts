@@ -20,6 +20,7 @@ import {
   selectTests,
 } from "../../scenarios/sweep/sweep.ts";
 import { TESTS } from "../../scenarios/netifdirect/table.ts";
+import { exitStatus, resultLine } from "../../scenarios/sweep/result_line.ts";
 import { UsageError } from "../../ffi/errors.ts";
 import { toJsonLines } from "../../scenarios/sweep/reports/jsonl.ts";
 import { toJUnitXml, xmlEscape } from "../../scenarios/sweep/reports/junit.ts";
@@ -66,6 +67,7 @@ function driverRecord(over: Partial<TestRecord> = {}): TestRecord {
     children: [child(0, result(0)), child(1, result(1))],
     drops: 0,
     interrupted: null,
+    strict: null,
     ...over,
   };
 }
@@ -501,4 +503,70 @@ Deno.test("the tests' readers refuse what is not well-formed XML or KTAP", () =>
       good + "trailing\n",
     ]
   ) assertThrows(() => parseKtap(bad), Error, undefined, bad);
+});
+
+// ---------------------------------------------------------------- the strict verdict
+
+const strictFail = {
+  verdict: "fail" as const,
+  checks: [
+    {
+      name: "accounting feth0->feth1",
+      ok: false,
+      detail: "sent 10 = received 9; 1 frames unaccounted for",
+    },
+    { name: "post-run reads", ok: true, detail: "event drain and counters read" },
+  ],
+  upstreamWouldFail: "child 0 saw advisories only in skt's linger",
+};
+
+Deno.test("strict: the result line shows both verdicts, the label, and the strict reason", () => {
+  const line = resultLine(driverRecord({ strict: strictFail }));
+  assertMatch(
+    line,
+    /^netifdirecttxrx sim PASS \(upstream would FAIL\) strict FAIL 0\.43s child 0 /,
+  );
+  assertMatch(
+    line,
+    /: child 0 saw advisories .*; strict: accounting feth0->feth1: .*unaccounted for$/,
+  );
+  const pass = { verdict: "pass" as const, checks: [], upstreamWouldFail: null };
+  assertMatch(
+    resultLine(driverRecord({ strict: pass })),
+    /^netifdirecttxrx sim PASS strict PASS 0\.43s /,
+  );
+  assertEquals(exitStatus([driverRecord({ strict: strictFail })]), 0);
+  assertEquals(exitStatus([driverRecord({ strict: strictFail })], true), 1);
+});
+
+Deno.test("strict: JUnit properties per testcase, a strict <failure> only with strict", () => {
+  const records = [toRunRecord(driverRecord({ strict: strictFail }), ctx())];
+  const lax = parseXml(toJUnitXml(records, { hostname: "h" }));
+  const props = findAll(findAll(lax, "testcase")[0], "property");
+  assertEquals(props.map((p) => p.attrs.name), [
+    "strict",
+    "strict.accounting feth0->feth1",
+    "strict.post-run reads",
+    "upstream-would-fail",
+  ]);
+  assertEquals(props[0].attrs.value, "fail");
+  assertMatch(props[1].attrs.value, /^fail: sent 10/);
+  assertEquals(findAll(lax, "failure").length, 0);
+  const strict = parseXml(toJUnitXml(records, { hostname: "h", strict: true }));
+  assertEquals(findAll(strict, "failure")[0].attrs.type, "strict");
+  assertEquals(findAll(strict, "testsuite")[0].attrs.failures, "1");
+});
+
+Deno.test("strict: KTAP diagnostics, and not ok under strict", () => {
+  const records = [toRunRecord(driverRecord({ strict: strictFail }), ctx())];
+  const lax = parseKtap(toKtap(records));
+  assertEquals(lax.results[0].ok, true);
+  assertMatch(
+    lax.results[0].diagnostics[0],
+    /^netifdirecttxrx iteration 1: strict FAIL: accounting/,
+  );
+  assertMatch(lax.results[0].diagnostics[1], /upstream would FAIL: child 0 saw/);
+  const strict = parseKtap(toKtap(records, [], true));
+  assertEquals(strict.results[0].ok, false);
+  assertEquals(strict.totals.fail, 1);
 });

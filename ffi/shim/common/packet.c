@@ -123,6 +123,18 @@ SKT_EXPORT int32_t skt_packet_set_expire_time(skt_channel *ch, uint32_t pkt, uin
 	return err ? fail(err, "os_packet_set_expire_time") : 0;
 }
 
+/* os_packet_get_expire_time: ENOENT (no expire time on the packet) is an answer, not a failure */
+SKT_EXPORT int32_t skt_packet_get_expire_time(skt_channel *ch, uint32_t pkt, uint64_t *ts)
+{
+	PKT_OR_FAIL("os_packet_get_expire_time");
+	if (ts == NULL)
+		return fail(EINVAL, "os_packet_get_expire_time: NULL buffer");
+	int err = spi_err(os_packet_get_expire_time(e->ph, ts));
+	if (err == ENOENT)
+		return -ENOENT;
+	return err ? fail(err, "os_packet_get_expire_time") : 0;
+}
+
 SKT_EXPORT int32_t skt_packet_set_expiry_action(skt_channel *ch, uint32_t pkt, uint32_t action)
 {
 	PKT_OR_FAIL("os_packet_set_expiry_action");

@@ -58,13 +58,23 @@ static void build(struct sim_ifnet *ifp, uint8_t out[IF_INTERFACE_ADVISORY_SIZE]
 	put(out, 48, &delay, 4);
 }
 
+/* enabled, and past the test knob debug.sim.adv_hold_ms (reports held back that
+ * long after enabling, so that a short transfer ends before the first one) */
+static bool adv_on(struct sim_chan *sc)
+{
+	if (!atomic_load(&sc->adv_enabled))
+		return false;
+	int64_t hold = sim_sc(SC_SIM_ADV_HOLD_MS);
+	return hold <= 0 || sim_now_ns() >= atomic_load(&sc->adv_enabled_at) + (uint64_t)hold * 1000000ull;
+}
+
 static void post(int ifidx)
 {
 	struct sim_ifnet *ifp = &g_sim.hdr->ifs[ifidx];
 	bool everyone = sim_sc(SC_SIM_ADV_IGNORE_DISABLE) != 0, enabled = false;
 	for (int i = 0; i < SIM_MAX_CHAN; i++) {
 		struct sim_chan *sc = &g_sim.hdr->chans[i];
-		if (atomic_load(&sc->state) == 1 && sc->ifidx == ifidx && atomic_load(&sc->adv_enabled))
+		if (atomic_load(&sc->state) == 1 && sc->ifidx == ifidx && adv_on(sc))
 			enabled = true;
 	}
 	if (!enabled && !everyone)
@@ -84,7 +94,7 @@ static void post(int ifidx)
 		struct sim_chan *sc = &g_sim.hdr->chans[i];
 		if (atomic_load(&sc->state) != 1 || sc->ifidx != ifidx)
 			continue;
-		if (!everyone && !atomic_load(&sc->adv_enabled))
+		if (!everyone && !adv_on(sc))
 			continue;
 		atomic_store(&sc->adv_pending, 1);
 		sim_stat(ifp, SKT_STAT_IF_ADV_SENT, 1);
@@ -136,6 +146,7 @@ int os_channel_configure_interface_advisory(channel_t ch, int enable /* boolean_
 		errno = ENXIO;
 		return -1;
 	}
+	atomic_store(&ch->sc->adv_enabled_at, sim_now_ns());
 	atomic_store(&ch->sc->adv_enabled, enable ? 1 : 0);
 	return 0;
 }

@@ -27,38 +27,43 @@ void os_channel_attr_destroy(channel_attr_t attr)
 	free(attr);
 }
 
-static bool settable(channel_attr_type_t t)
-{
-	switch (t) {
-	case CHANNEL_ATTR_EXCLUSIVE: case CHANNEL_ATTR_NO_AUTO_SYNC: case CHANNEL_ATTR_MONITOR:
-	case CHANNEL_ATTR_TX_LOWAT_UNIT: case CHANNEL_ATTR_TX_LOWAT_VALUE:
-	case CHANNEL_ATTR_RX_LOWAT_UNIT: case CHANNEL_ATTR_RX_LOWAT_VALUE:
-	case CHANNEL_ATTR_USER_PACKET_POOL: case CHANNEL_ATTR_NEXUS_DEFUNCT_OK: case 27 /* FILTER */:
-	case CHANNEL_ATTR_EVENT_RING: case CHANNEL_ATTR_LOW_LATENCY:
-		return true;
-	default:
-		return false;
-	}
-}
-
+/* os_channel_attr_set (os_channel.c ~1363): the (g) keys are ENOTSUP, the
+ * host-ring keys and unknown ones EINVAL; enumerated values are checked */
 int os_channel_attr_set(channel_attr_t attr, channel_attr_type_t type, uint64_t value)
 {
-	if (attr == NULL || type >= CHANNEL_ATTR_COUNT)
-		return EINVAL;
-	if (!settable(type))
+	switch (type) {
+	case 0: case 1: case 2: case 3: case 4: case 5: case 14: case 15: case 18: case 19:
+	case 20: case 21: case 22: case 23: case 25: case 29: case 30: case 32:
 		return ENOTSUP;
-	if (type == CHANNEL_ATTR_NO_AUTO_SYNC && value != 1)
+	case CHANNEL_ATTR_NO_AUTO_SYNC:
+		return value == 0 ? ENOTSUP : 0;
+	case CHANNEL_ATTR_MONITOR:               /* OFF, NO_COPY, COPY */
+	case CHANNEL_ATTR_TX_LOWAT_UNIT:         /* BYTES, SLOTS */
+	case CHANNEL_ATTR_RX_LOWAT_UNIT:
+		if (value > (type == CHANNEL_ATTR_MONITOR ? 2u : 1u))
+			return EINVAL;
+		break;
+	case CHANNEL_ATTR_EXCLUSIVE: case CHANNEL_ATTR_TX_LOWAT_VALUE: case CHANNEL_ATTR_RX_LOWAT_VALUE:
+		value = (uint32_t)value;
+		break;
+	case CHANNEL_ATTR_USER_PACKET_POOL: case CHANNEL_ATTR_NEXUS_DEFUNCT_OK: case 27 /* FILTER */:
+	case CHANNEL_ATTR_EVENT_RING: case CHANNEL_ATTR_LOW_LATENCY:
+		value = value != 0;
+		break;
+	default:
 		return EINVAL;
+	}
 	attr->v[type] = value;
 	attr->set |= 1ull << type;
 	return 0;
 }
 
+/* os_channel_attr_get (~1495): no case for the host-ring keys and FILTER */
 int os_channel_attr_get(channel_attr_t attr, channel_attr_type_t type, uint64_t *value)
 {
-	if (attr == NULL || value == NULL || type >= CHANNEL_ATTR_COUNT)
+	if (type >= CHANNEL_ATTR_COUNT || type == 16 || type == 17 || type == 27)
 		return EINVAL;
-	*value = attr->v[type];
+	*value = type == CHANNEL_ATTR_NO_AUTO_SYNC ? 1 : attr->v[type];
 	return 0;
 }
 
@@ -108,6 +113,16 @@ static void ring_desc(struct channel_ring_desc *r, struct channel *ch, int kind,
 	r->h = h;
 	r->slots = slots;
 	r->n = n;
+}
+
+/* rxlock held, at close: the frames delivered to the RX ring that its owner never read
+ * ([head, ktail)) are counted on the interface: in flight when the receiver stopped */
+static void count_unread_rx(struct sim_chan *sc, int idx)
+{
+	struct sim_ringh *rh = &sim_area(idx)->rxh;
+	uint32_t unread = atomic_load(&rh->ktail) - rh->head;
+	if (unread <= SIM_RX_SLOTS)
+		sim_stat(&g_sim.hdr->ifs[sc->ifidx], SKT_STAT_RX_LEFT_AT_CLOSE, unread);
 }
 
 /* cfglock held: a record whose owner died is closed on its behalf */
@@ -237,6 +252,7 @@ void os_channel_destroy(channel_t ch)
 	sim_door_close(ch->fd, ch->idx);
 	sim_pcache_flush(&ch->upool);
 	sim_lock(&sc->rxlock);     /* waits out a sender delivering right now */
+	count_unread_rx(sc, ch->idx);
 	atomic_store(&sc->adv_enabled, 0);
 	atomic_store(&sc->event_attached, 0);
 	atomic_store(&sc->state, CS_FREE);

@@ -78,6 +78,9 @@ static struct sim_flow *free_flow(void)
 	return NULL;
 }
 
+/* why the calling thread's last flow add failed, as the darwin backend says it */
+static _Thread_local const char *explain;
+
 /* an existing flow with the same local:remote pair (flow_ipv6_ula_match), cfglock held */
 static struct sim_flow *same_flow(int ifidx, const uint8_t *saddr6, const uint8_t *daddr6)
 {
@@ -102,6 +105,7 @@ static struct sim_flow *same_flow(int ifidx, const uint8_t *saddr6, const uint8_
 int skt_spi_flow_add(nexus_controller_t ctl, const skt_uuid_t nx_uuid, uint16_t flags,
     const uint8_t *saddr6, const uint8_t *daddr6, nexus_port_t *nx_port)
 {
+	explain = NULL;
 	if (ctl == NULL || nx_uuid == NULL || nx_port == NULL)
 		return EINVAL;
 	if (!g_sim.attached)
@@ -123,6 +127,9 @@ int skt_spi_flow_add(nexus_controller_t ctl, const skt_uuid_t nx_uuid, uint16_t 
 		}
 		if (!ifp->low_latency) {
 			err = ENOTSUP;      /* "IPv6 ULA: not supported on this nexus" */
+			explain = "the netif is not low latency: an IPv6 ULA flow needs one, and a netif is "
+			    "low latency only when kern.skywalk.netif.sk_ll_prefix equals its interface "
+			    "family (\"feth\") before the interface is created";
 			goto out;
 		}
 	} else {
@@ -178,8 +185,7 @@ out:
 	return err;
 }
 
-/* the sim has nothing to add to an errno */
 const char *skt_spi_flow_add_explain(void)
 {
-	return NULL;
+	return explain;
 }

@@ -21,7 +21,7 @@
 #include "../skt_spi.h"
 
 #define SIM_MAGIC        0x31304d4953544b53ull /* "SKTSIM01" */
-#define SIM_VERSION      5u  /* 4: events share the channel's packet pool; 5: waiting on its own line */
+#define SIM_VERSION      6u  /* 5: SKT_STAT_RX_LEFT_AT_CLOSE, sim_chan.adv_enabled_at; 6: waiting on its own line */
 #define SIM_MAX_IF       16
 #define SIM_MAX_CHAN     8
 #define SIM_MAX_FLOWS    128
@@ -162,6 +162,7 @@ struct sim_chan {
 	_Atomic uint32_t defunct;       /* interface destroyed under it */
 	_Atomic uint32_t event_attached;/* a NOTE_CHANNEL_EVENT knote is registered */
 	_Atomic uint32_t adv_enabled;   /* os_channel_configure_interface_advisory(TRUE) */
+	_Atomic uint64_t adv_enabled_at; /* when (sim_now_ns), for debug.sim.adv_hold_ms */
 	_Atomic uint32_t adv_pending;   /* NOTE_IF_ADV_UPD not yet delivered */
 	sim_lock_t rxlock;              /* RX producers, open and close */
 	/* > 0 while the owner blocks in kevent: written by the owner at every wait, so
@@ -210,6 +211,8 @@ enum {
 	SC_SK_FEATURES, SC_SK_DISABLE_NXCTL_CHECK, SC_SK_LL_PREFIX,
 	SC_SIM_CORRUPT_FRAME, SC_SIM_CORRUPT_OFFSET, SC_SIM_TB_NUMER, SC_SIM_TB_DENOM,
 	SC_SIM_ADV_IGNORE_DISABLE, SC_SIM_DROP_WITHOUT_EVENT, SC_SIM_EXPIRED_WRONG_STATUS,
+	SC_SIM_LOSE_FRAME_EVERY, SC_SIM_STATUS_WRONG_PKTID, SC_SIM_ADV_HOLD_MS,
+	SC_SIM_CAPTURE, SC_SIM_TX_SLOWDOWN,
 	SC_COUNT
 };
 #define SIM_STR_MAX 32
@@ -322,6 +325,11 @@ int sim_rx_publish(struct channel *ch); /* tail := ktail; returns frames visible
 /* txsync.c */
 int sim_tx_sync(struct channel *ch);
 int sim_rx_sync(struct channel *ch);
+
+/* capture.c, slowdown.c: test knobs debug.sim.capture, debug.sim.tx_slowdown */
+void sim_capture_frame(const struct sim_ifnet *ifp, const uint8_t *frame, uint32_t len);
+void sim_capture_flush(void);
+void sim_tx_slowdown(int chan, int64_t percent);
 
 /* event.c */
 void sim_event_post(struct sim_ifnet *ifp, int chan, uint32_t type, const void *data, uint16_t len);

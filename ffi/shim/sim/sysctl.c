@@ -72,6 +72,11 @@ static const struct sc_def defs[SC_COUNT] = {
 	[SC_SIM_ADV_IGNORE_DISABLE] = { "debug.sim.adv_ignore_disable", T_INT, 0, 0, 1 },
 	[SC_SIM_DROP_WITHOUT_EVENT] = { "debug.sim.drop_without_event", T_INT, 0, 0, 1 },
 	[SC_SIM_EXPIRED_WRONG_STATUS] = { "debug.sim.expired_wrong_status", T_INT, 0, 0, 1 },
+	[SC_SIM_LOSE_FRAME_EVERY] = { "debug.sim.lose_frame_every", T_INT, 0, 0, INT32_MAX },
+	[SC_SIM_STATUS_WRONG_PKTID] = { "debug.sim.status_wrong_pktid", T_INT, 0, 0, 1 },
+	[SC_SIM_ADV_HOLD_MS]     = { "debug.sim.adv_hold_ms", T_INT, 0, 0, 60000 },
+	[SC_SIM_CAPTURE]         = { "debug.sim.capture", T_INT, 0, 0, 1 },
+	[SC_SIM_TX_SLOWDOWN]     = { "debug.sim.tx_slowdown", T_INT, 0, 0, 1000 },
 };
 
 #define LL_PREFIX_DEFAULT "llw"

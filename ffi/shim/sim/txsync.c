@@ -191,16 +191,22 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, struct t
 	q->pktid = p->pktid;
 	q->expire = p->expire;
 	q->state = PS_RXSLOT;
-	int64_t cf = sim_sc(SC_SIM_CORRUPT_FRAME);
-	if (cf > 0) {
-		/* test knob: a bad frame for the receiver to catch (the count must be exact) */
+	int64_t lose = sim_sc(SC_SIM_LOSE_FRAME_EVERY), cf = sim_sc(SC_SIM_CORRUPT_FRAME);
+	if (lose > 0 || cf > 0) {
+		/* test knobs, which need the exact count: one atomic per frame only then */
 		uint64_t n = atomic_fetch_add(&ifp->stats[SKT_STAT_TX_DELIVERED], 1) + 1;
+		if (lose > 0 && n % (uint64_t)lose == 0) {
+			sim_pcache_free(&hold->pool, q);   /* delivered, yet never reaches the ring */
+			return;
+		}
 		int64_t co = sim_sc(SC_SIM_CORRUPT_OFFSET);
-		if (n == (uint64_t)cf && co >= 0 && (uint64_t)co < len)
-			dst[co] ^= 0xff;
+		if (cf > 0 && n == (uint64_t)cf && co >= 0 && (uint64_t)co < len)
+			dst[co] ^= 0xff;        /* a bad frame for the receiver to catch */
 	} else {
 		run->delivered++;
 	}
+	if (sim_sc(SC_SIM_CAPTURE))
+		sim_capture_frame(ifp, dst, len);   /* on the wire (capture.c) */
 	ca->rxs[kt % SIM_RX_SLOTS] = sim_off(q);
 	hold->kt = kt + 1;
 	run->mask |= 1u << t;
@@ -228,6 +234,8 @@ static void post_status(struct sim_ifnet *ifp, int chan, struct sim_pkt *p)
 	os_channel_event_packet_transmit_status_t ev;
 	memset(&ev, 0, sizeof(ev));
 	ev.packet_id = p->pktid;
+	if (sim_sc(SC_SIM_STATUS_WRONG_PKTID))
+		ev.packet_id.pktid_sequence_number++;   /* test knob: names the next frame */
 	ev.packet_status = CHANNEL_EVENT_PKT_TRANSMIT_STATUS_ERR_RETRY_FAILED;
 	sim_event_post(ifp, chan, CHANNEL_EVENT_PACKET_TRANSMIT_STATUS, &ev, sizeof(ev));
 }
@@ -395,6 +403,8 @@ int sim_tx_sync(struct channel *ch)
 	run_end(&run, ifp);
 	uint32_t mask = run.mask;
 	bool full = run.hold.full;
+	if (sim_sc(SC_SIM_CAPTURE))
+		sim_capture_flush();
 	atomic_store_explicit(&h->khead, head, memory_order_relaxed);
 	/* TX completes inline: every slot is free again, but one (the kernel's
 	 * rings keep one slot empty: os_channel_available_slot_count) */
@@ -407,6 +417,9 @@ int sim_tx_sync(struct channel *ch)
 	 * frames and everything sent meanwhile dropped); a no-op otherwise */
 	if (full)
 		sched_yield();
+	int64_t slow = sim_sc(SC_SIM_TX_SLOWDOWN);
+	if (slow != 0)
+		sim_tx_slowdown(ch->idx, slow);
 	return 0;
 }
 

@@ -2,8 +2,13 @@
  * JUnit XML as CI systems read it (Jenkins, GitLab, GitHub test reporters):
  * <testsuites> of one <testsuite> per test, one <testcase> per run, a
  * <failure> with the first failing check as its message, a <skipped> with the
- * reason, and a failed run's log in <system-err>.
+ * reason, and a failed run's log in <system-err>. Each <testcase> has
+ * <properties>: skt's strict verdict and each strict check (`strict.NAME`),
+ * and `upstream-would-fail` when only skt's linger made upstream's pass; with
+ * `strict`, a strict failure is a <failure type="strict">.
  */
+import { strictReason } from "../../netifdirect/strict.ts";
+import { failed } from "../result_line.ts";
 import { runLabel, type RunRecord, totals } from "../record.ts";
 
 // XML 1.0 forbids these characters even when escaped; child messages may hold anything.
@@ -44,7 +49,27 @@ function runSummary(r: RunRecord): string {
   ].join("\n");
 }
 
-function testcase(r: RunRecord): string {
+/** The strict verdict and checks as <property> lines. */
+function strictProperties(r: RunRecord): string[] {
+  if (!r.strict) return [];
+  const props = [
+    { name: "strict", value: r.strict.verdict },
+    ...r.strict.checks.map((c) => ({
+      name: `strict.${c.name}`,
+      value: `${c.ok === null ? "unmeasured" : c.ok ? "pass" : "fail"}: ${c.detail}`,
+    })),
+    ...(r.strict.upstreamWouldFail
+      ? [{ name: "upstream-would-fail", value: r.strict.upstreamWouldFail }]
+      : []),
+  ];
+  return [
+    `      <properties>`,
+    ...props.map((p) => `        <property${attrs(p)}/>`),
+    `      </properties>`,
+  ];
+}
+
+function testcase(r: RunRecord, strict: boolean): string {
   const open = `    <testcase${
     attrs({
       name: runLabel(r),
@@ -52,11 +77,16 @@ function testcase(r: RunRecord): string {
       time: seconds(r.durationMs),
     })
   }>`;
-  const body: string[] = [];
+  const body: string[] = strictProperties(r);
   if (r.verdict === "fail") {
     const message = r.reason ?? "failed";
     body.push(
       `      <failure${attrs({ message, type: "fail" })}>${xmlEscape(message)}</failure>`,
+    );
+  } else if (strict && r.verdict === "pass" && r.strict && r.strict.verdict !== "pass") {
+    const message = `strict: ${strictReason(r.strict)}`;
+    body.push(
+      `      <failure${attrs({ message, type: "strict" })}>${xmlEscape(message)}</failure>`,
     );
   } else if (r.verdict === "skip") {
     body.push(`      <skipped${attrs({ message: r.reason ?? "skipped" })}/>`);
@@ -72,6 +102,8 @@ function testcase(r: RunRecord): string {
 export interface JUnitOptions {
   /** the <testsuites> name (default "skt sweep") */
   name?: string;
+  /** a strict failure is a <failure> (--strict) */
+  strict?: boolean;
   /** the hostname written on each <testsuite> (default this machine's) */
   hostname?: string;
 }
@@ -83,7 +115,8 @@ export function toJUnitXml(records: readonly RunRecord[], options: JUnitOptions 
   const sum = (rs: readonly RunRecord[]) => rs.reduce((ms, r) => ms + r.durationMs, 0);
   const counts = (rs: readonly RunRecord[]) => {
     const t = totals(rs);
-    return { tests: rs.length, failures: t.failed, errors: 0, skipped: t.skipped };
+    const failures = rs.filter((r) => failed(r, options.strict)).length;
+    return { tests: rs.length, failures, errors: 0, skipped: t.skipped };
   };
   const hostname = options.hostname ?? Deno.hostname();
   const lines = [
@@ -111,7 +144,7 @@ export function toJUnitXml(records: readonly RunRecord[], options: JUnitOptions 
       `      <property${attrs({ name: "packets", value: runs[0].packets })}/>`,
       `      <property${attrs({ name: "batch", value: runs[0].batch })}/>`,
       `    </properties>`,
-      ...runs.map(testcase),
+      ...runs.map((r) => testcase(r, options.strict ?? false)),
       `  </testsuite>`,
     );
   }

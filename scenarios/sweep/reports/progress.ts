@@ -109,7 +109,8 @@ export class Progress {
     const reason = (r.reason ?? "").replace(/\s*[\r\n]+\s*/g, " ");
     if (r.verdict === "skip") return `${colored}: ${reason}`;
     const pps = r.pps === null ? "" : `, ${r.pps} pps`;
-    const head = `${colored} in ${formatSeconds(r.durationMs)}${pps}`;
+    const strict = r.strict ? ` (strict ${r.strict.verdict.toUpperCase()})` : "";
+    const head = `${colored}${strict} in ${formatSeconds(r.durationMs)}${pps}`;
     const timing = this.#o.tty ? "" : ` (${this.#timing()})`;
     return r.verdict === "fail" ? `${head}${timing}: ${reason}` : `${head}${timing}`;
   }
