@@ -1,4 +1,7 @@
-/** A channel and its rings, slots, packets and buflets: the per-packet SPI, disposable. */
+/**
+ * A channel and its rings, slots, packets and buflets: the per-packet SPI, disposable.
+ * Over 300 lines: one wrapper per shim call of a channel, which belong together.
+ */
 import type { ChannelPointer, ShimCore } from "./status.ts";
 import { errno } from "./errors.ts";
 import type { ShimSymbols } from "./symbols.ts";
@@ -17,13 +20,29 @@ function fits(bytes: Uint8Array, need: number, what: string): void {
   }
 }
 
+/** The io words of the fused calls (SKT_IO_WORDS) and where their inputs live. */
+export const IO_WORDS = 48;
+export const IO_PROP = 16;
+export const IO_PKTID = 32;
+export const IO_FREE_RC = 13;
+export const IO_UPP = 36;
+export const IO_END = 37;
+
+function fitsIo(io: Int32Array): void {
+  if (io.length < IO_WORDS) throw new RangeError(`fused call io: ${io.length} words < ${IO_WORDS}`);
+}
+
 /**
  * slot_prop_t as TypeScript reads it, over one reusable 64-byte buffer. sp_idx
  * is not exposed: libsyscall leaves it untouched on a user-packet-pool TX ring.
  */
 export class SlotProp {
-  readonly bytes = new Uint8Array(64);
-  readonly #view = new DataView(this.bytes.buffer);
+  readonly #view: DataView;
+  /** over `bytes` (64 of them, 8-aligned): its own, or the io words of the fused calls */
+  constructor(readonly bytes: Uint8Array = new Uint8Array(64)) {
+    fits(bytes, 64, "slot_prop_t");
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, 64);
+  }
   get len(): number {
     return this.#view.getUint16(2, true);
   }
@@ -32,6 +51,10 @@ export class SlotProp {
   }
   get bufPtr(): bigint {
     return this.#view.getBigUint64(16, true);
+  }
+  /** sp_buf_ptr as a number (exact: addresses are below 2^53), without a bigint */
+  get bufAddr(): number {
+    return this.#view.getUint32(20, true) * 4294967296 + this.#view.getUint32(16, true);
   }
 }
 
@@ -42,6 +65,8 @@ export class Channel implements Disposable {
   readonly #eventOut = new Uint32Array(3);
   readonly #u64View = new BigUint64Array(1);
   readonly #u64 = new Uint8Array(this.#u64View.buffer);
+  /** the buffer the pool is aliased into: kept alive until the alias is undone at close */
+  #poolHost: ArrayBufferLike | null = null;
 
   constructor(readonly shim: ShimCore, ptr: ChannelPointer, readonly attrs: BigInt64Array) {
     this.#ptr = ptr;
@@ -216,6 +241,50 @@ export class Channel implements Disposable {
     this.#checked(this.#s.skt_buflet_read(this.#ptr, pkt, b, off, bytes, len), "buflet read");
   }
 
+  // --- the packet pool's memory and the fused calls (ffi/shim/common/fused.c) ---
+  /** Fills out[0] with the address of the mapping holding the packet buffers, out[1] its size. */
+  getPool(out: BigUint64Array): void {
+    fits(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), 16, "pool");
+    this.shim.check(this.#s.skt_channel_get_pool(this.#ptr, out), "skt_channel_get_pool");
+  }
+  /**
+   * Maps the pool a second time at host[off, off + size) (page-aligned): 0, or -errno
+   * (ENOTSUP where the platform cannot). The channel keeps host alive until it closes,
+   * and undoes the mapping first.
+   */
+  aliasPool(host: ArrayBufferLike, off: number, size: number): number {
+    if (off + size > host.byteLength) throw new RangeError("pool alias outside its host buffer");
+    const rc = this.#s.skt_channel_alias_pool(this.#ptr, host, off, size);
+    if (rc === 0) this.#poolHost = host;
+    return rc;
+  }
+  /** skt_tx_begin: values in io, returns how many; see ffi/shim/skt_shim.h. */
+  txBegin(prev: number, io: Int32Array): number {
+    fitsIo(io);
+    return this.#s.skt_tx_begin(this.#ptr, prev, io);
+  }
+  /**
+   * skt_tx_end: phases 1 (header length, data length, packet id), 2 (finalize, attach), 3;
+   * | 4: then skt_tx_begin after this slot (returns 5 + its count).
+   */
+  txEnd(
+    slot: number,
+    pkt: number,
+    buflet: number,
+    l2len: number,
+    frameLen: number,
+    phases: number,
+    io: Int32Array,
+  ): number {
+    fitsIo(io);
+    return this.#s.skt_tx_end(this.#ptr, slot, pkt, buflet, l2len, frameLen, phases, io);
+  }
+  /** skt_rx_next: frees freePkt (0: none) first, then the run of the next RX slot. */
+  rxNext(prev: number, freePkt: number, frameMax: number, io: Int32Array): number {
+    fitsIo(io);
+    return this.#s.skt_rx_next(this.#ptr, prev, freePkt, frameMax, io);
+  }
+
   // --- interface advisory and channel events ---
   configureInterfaceAdvisory(enable: boolean): void {
     this.shim.check(
@@ -258,8 +327,9 @@ export class Channel implements Disposable {
 
   close(): void {
     if (this.#ptr === null) return;
-    this.#s.skt_channel_destroy(this.#ptr);
+    this.#s.skt_channel_destroy(this.#ptr); // undoes the pool's alias first
     this.#ptr = null;
+    this.#poolHost = null;
   }
   [Symbol.dispose](): void {
     this.close();

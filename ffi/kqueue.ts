@@ -55,6 +55,19 @@ export class KQueue implements Disposable {
     return this.shim.check(rc, "kevent");
   }
 
+  /** Event i's filter, read without building the record (the loop's per-turn path). */
+  filterOf(i: number): number {
+    return this.#eventView.getInt16(i * KEVENT_SIZE + 4, true);
+  }
+  /** Event i's flags (EV_ERROR...), read without building the record. */
+  flagsOf(i: number): number {
+    return this.#eventView.getUint16(i * KEVENT_SIZE + 6, true);
+  }
+  /** Event i's fflags (NOTE_*), read without building the record. */
+  fflagsOf(i: number): number {
+    return this.#eventView.getUint32(i * KEVENT_SIZE + 8, true);
+  }
+
   /** Event i of the last wait. */
   event(i: number): KEvent {
     const o = i * KEVENT_SIZE;

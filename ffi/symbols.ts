@@ -97,6 +97,20 @@ export const symbols = {
     result: "i32",
   },
 
+  // the packet pool's memory: (ch, u64 out[2]) base and size; (ch, host, off, size) alias
+  skt_channel_get_pool: { parameters: ["pointer", "buffer"], result: "i32" },
+  skt_channel_alias_pool: { parameters: ["pointer", "buffer", "u32", "u32"], result: "i32" },
+  skt_channel_unalias_pool: { parameters: ["pointer"], result: "i32" },
+  // fused runs of upstream's SPI calls (ffi/shim/common/fused.c), values in io (i32[48])
+  skt_tx_begin: { parameters: ["pointer", "i32", "buffer"], result: "i32" }, // (ch, prev, io)
+  // (ch, slot, pkt, buflet, l2len, frame_len, phases, io)
+  skt_tx_end: {
+    parameters: ["pointer", "u32", "u32", "u32", "u32", "u32", "u32", "buffer"],
+    result: "i32",
+  },
+  // (ch, prev, free_pkt, frame_max, io)
+  skt_rx_next: { parameters: ["pointer", "i32", "u32", "u32", "buffer"], result: "i32" },
+
   // interface advisory and channel events
   skt_channel_configure_interface_advisory: { parameters: ["pointer", "u32"], result: "i32" },
   skt_channel_get_interface_advisory: { parameters: ["pointer", "buffer"], result: "i32" },
@@ -122,6 +136,6 @@ export const symbols = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The ABI version this table describes; the loader refuses any other. */
-export const SHIM_ABI_VERSION = 2;
+export const SHIM_ABI_VERSION = 3;
 
 export type ShimSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];

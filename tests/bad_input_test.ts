@@ -212,7 +212,7 @@ const CASES: Case[] = [
     shim: (dir) => sharedLibrary(dir, "abi999", "unsigned skt_abi_version(void) { return 999; }\n"),
     code: ENVIRONMENT,
     stderr:
-      /^skt: \S+\/abi999\.so implements shim ABI version 999, this skt needs version 2; run `deno task build`$/,
+      /^skt: \S+\/abi999\.so implements shim ABI version 999, this skt needs version 3; run `deno task build`$/,
   },
   {
     name: "a library that is no skt shim",

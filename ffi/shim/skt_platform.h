@@ -47,6 +47,18 @@ int32_t plat_kqueue_close(int32_t kq);
 int32_t plat_kevent(int32_t kq, const struct skt_kevent *changes, uint32_t nchanges,
     struct skt_kevent *events, uint32_t nevents, int64_t timeout_ns);
 
+/*
+ * The memory a channel's packet buffers live in (pool_map.c): one mapping,
+ * its address and size in this process. plat_pool_alias maps the same pages
+ * a second time at `at` (page-aligned, replacing what was there), so that a
+ * WebAssembly memory can hold the pool; plat_pool_unalias puts zeroed private
+ * pages back. -ENOTSUP where the platform cannot.
+ */
+struct channel;
+int32_t plat_channel_pool(struct channel *chd, uint64_t *base, uint64_t *size);
+int32_t plat_pool_alias(struct channel *chd, void *at, uint64_t size);
+int32_t plat_pool_unalias(void *at, uint64_t size);
+
 uint64_t plat_mach_absolute_time(void);
 int32_t plat_mach_timebase_info(uint32_t *numer, uint32_t *denom);
 

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include "skt_platform.h"
 
-#define SKT_SHIM_ABI_VERSION 2  /* 2: slots are tokens; a listener flow returns NEXUS_PORT_ANY */
+#define SKT_SHIM_ABI_VERSION 3  /* 2: slots are tokens; a listener flow returns NEXUS_PORT_ANY; 3: pool mapping and fused calls */
 
 #if defined(__GNUC__)
 #define SKT_EXPORT __attribute__((visibility("default")))
@@ -175,6 +175,46 @@ SKT_EXPORT int32_t skt_buflet_write(skt_channel *ch, uint32_t pkt, uint32_t b, u
     const uint8_t *src, uint32_t len);
 SKT_EXPORT int32_t skt_buflet_read(skt_channel *ch, uint32_t pkt, uint32_t b, uint32_t off,
     uint8_t *dst, uint32_t len);
+
+/* --- the packet pool's memory (pool_map.c) --- */
+/* out2: the address and size of the one mapping that holds the channel's
+ * packet buffers in this process; every buflet object address lies in it */
+SKT_EXPORT int32_t skt_channel_get_pool(skt_channel *ch, uint64_t *out2);
+/* maps the pool's pages a second time at buf + off (page-aligned, size bytes
+ * of buf replaced): a WebAssembly memory then holds the pool. -ENOTSUP where
+ * the platform cannot; undone by skt_channel_unalias_pool or at destroy */
+SKT_EXPORT int32_t skt_channel_alias_pool(skt_channel *ch, uint8_t *buf, uint32_t off, uint32_t size);
+SKT_EXPORT int32_t skt_channel_unalias_pool(skt_channel *ch);
+
+/* --- fused calls (fused.c): upstream's runs of SPI calls, one crossing ---
+ * Each makes exactly the calls of the run, in upstream's order, writes every
+ * value to io (int32 words) and stops after the first value upstream's
+ * assertion would refuse, so no later call is made; it returns how many
+ * values it wrote. The caller asserts each value as upstream does. */
+#define SKT_IO_WORDS     48
+#define SKT_IO_PROP      16   /* io[16..31]: slot_prop_t of the run's slot */
+#define SKT_IO_PKTID     32   /* io[32..35]: packet_id_t for skt_tx_end */
+#define SKT_IO_FREE_RC   13   /* skt_rx_next: os_channel_packet_free's result */
+#define SKT_IO_UPP       36   /* io[36]: port->user_packet_pool, set by the caller */
+#define SKT_IO_END       37   /* io[37..41]: skt_tx_end's values */
+/* skt_netif_channel_send lines 317-345 + frame_populate lines 202-212:
+ * [0] slot [1] pkt [2] buflet [3,4] object address [5] data offset
+ * [6] data limit [7] buflet [8] set_data_offset(0) [9] data limit
+ * [10,11] object address [12] buflet count */
+SKT_EXPORT int32_t skt_tx_begin(skt_channel *ch, int32_t prev, int32_t *io);
+/* phases 1: frame_populate 221, 248 and send 357 (link header length, data
+ * length, packet id) at io[37..39]; phases 2: send 363-379 (finalize, frame
+ * length != 0, attach or set_slot_properties) at io[40..41]; 3: both.
+ * phases | 4: the loop goes on (send 380-384: packet_number < limit), so
+ * skt_tx_begin(ch, slot, io) follows at once; returns 5 + its count then. */
+SKT_EXPORT int32_t skt_tx_end(skt_channel *ch, uint32_t slot, uint32_t pkt, uint32_t buflet,
+    uint32_t l2len, uint32_t frame_len, uint32_t phases, int32_t *io);
+/* free_pkt != 0: receive 503 (packet free of the previous frame) first; then
+ * receive 441-466 + frame_process 265-271: [0] slot [1] pkt [2] detach
+ * [3] buflet [4] data offset [5,6] object address [7] data length
+ * [8] buflet count [9] buflet [10] data offset [11] link header length */
+SKT_EXPORT int32_t skt_rx_next(skt_channel *ch, int32_t prev, uint32_t free_pkt, uint32_t frame_max,
+    int32_t *io);
 
 /* --- interface advisory and channel events --- */
 SKT_EXPORT int32_t skt_channel_configure_interface_advisory(skt_channel *ch, uint32_t enable);

@@ -3,9 +3,10 @@
  * (1514 bytes), its UDP checksum, and the receive-side checks of upstream's
  * skt_netif_ipv6_udp_frame_process.
  *
- * Frames live in a FrameBuffer whose frame starts 2 bytes into a 4-byte aligned
- * ArrayBuffer, so the IPv6 addresses, the UDP header and the payload fall on
- * 4-byte boundaries and the checksum can sum 32-bit words.
+ * The port builds and checks frames where they live, in the packet pool's memory
+ * (pool_memory.ts), addressed by offset; the builder's template and the tests use a
+ * FrameBuffer, whose frame starts 2 bytes into a 4-byte aligned ArrayBuffer so that
+ * the IPv6 addresses, the UDP header and the payload fall on 4-byte boundaries.
  */
 
 export const ETHER_HDR_LEN = 14;
@@ -33,51 +34,27 @@ const OFF_UDP_LEN = OFF_UDP + 4;
 const OFF_UDP_SUM = OFF_UDP + 6;
 const OFF_PAYLOAD = HDR_LEN;
 
+import { type FrameMemory, jsWordSum } from "./word_sum.ts";
+export { type FrameMemory, jsWordSum };
+
 const PAD = 2;
 
 /** A 2048-byte frame buffer, laid out for word-wise checksums. */
-export class FrameBuffer {
+export class FrameBuffer implements FrameMemory {
   /** The buffer as 32-bit words (signed: the checksum splits them into 16-bit halves). */
   readonly words: Int32Array<ArrayBuffer>;
-  /** The frame's bytes (what FFI copies in and out). */
+  /** The frame's bytes. */
   readonly bytes: Uint8Array<ArrayBuffer>;
   readonly view: DataView<ArrayBuffer>;
+  readonly wordSum: (off: number, len: number) => number;
 
   constructor(capacity = 2048) {
     const buffer = new ArrayBuffer(capacity + 4);
     this.words = new Int32Array(buffer);
     this.bytes = new Uint8Array(buffer, PAD, capacity);
     this.view = new DataView(buffer, PAD, capacity);
+    this.wordSum = jsWordSum(this.bytes);
   }
-}
-
-/**
- * Adds len bytes of the frame starting at an offset where off+PAD is 4-aligned, as
- * little-endian 16-bit words. This is the receive hot path: each 32-bit word is split
- * into its halves so the sums stay small integers (int32 adds instead of a chain of
- * float adds), eight words per step over four independent sums.
- */
-function sumAligned(frame: FrameBuffer, off: number, len: number): number {
-  const words = frame.words;
-  let i = (off + PAD) >>> 2;
-  const end = i + (len >>> 2);
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  for (; i + 8 <= end; i += 8) {
-    const w0 = words[i], w1 = words[i + 1], w2 = words[i + 2], w3 = words[i + 3];
-    const w4 = words[i + 4], w5 = words[i + 5], w6 = words[i + 6], w7 = words[i + 7];
-    s0 += (w0 & 0xffff) + (w0 >>> 16) + (w4 & 0xffff) + (w4 >>> 16);
-    s1 += (w1 & 0xffff) + (w1 >>> 16) + (w5 & 0xffff) + (w5 >>> 16);
-    s2 += (w2 & 0xffff) + (w2 >>> 16) + (w6 & 0xffff) + (w6 >>> 16);
-    s3 += (w3 & 0xffff) + (w3 >>> 16) + (w7 & 0xffff) + (w7 >>> 16);
-  }
-  for (; i < end; i++) s0 += (words[i] & 0xffff) + (words[i] >>> 16);
-  let sum = s0 + s1 + s2 + s3;
-  const bytes = frame.bytes;
-  for (let j = len & ~3; j < len; j++) sum += bytes[off + j] << (8 * (j & 1));
-  return sum;
 }
 
 /** Folds a sum of LE 16-bit words to the 16-bit one's complement sum in network order. */
@@ -91,34 +68,32 @@ function add16(a: number, b: number): number {
   return (s & 0xffff) + (s >>> 16);
 }
 
-/** in6_pseudo: the unfolded sum of the IPv6 pseudo header (addresses, length, next header). */
-function pseudoHeaderSum(frame: FrameBuffer, udpLen: number): number {
-  const addresses = foldToNetworkOrder(sumAligned(frame, OFF_IP6_SRC, 32));
-  return add16(add16(addresses, udpLen & 0xffff), IPPROTO_UDP + (udpLen >>> 16));
+/**
+ * in6_pseudo plus the UDP header and data: the addresses (the pseudo header's first
+ * 32 bytes) lie right before the UDP header in the frame, so one pass sums both, then
+ * the pseudo header's length and next header are added. Returns the folded sum.
+ */
+function pseudoAndUdpSum(mem: FrameMemory, at: number, udpLen: number): number {
+  const words = foldToNetworkOrder(mem.wordSum(at + OFF_IP6_SRC, 32 + udpLen));
+  return add16(add16(words, udpLen & 0xffff), IPPROTO_UDP + (udpLen >>> 16));
 }
 
 /**
  * The UDP checksum field value for the frame's UDP header + payload (udpLen bytes),
  * computed with the field itself counted as zero, exactly as an IPv6 sender does.
+ * The frame starts at `at` in mem.
  */
-export function udpChecksum(frame: FrameBuffer, udpLen: number): number {
-  const saved = frame.view.getUint16(OFF_UDP_SUM);
-  frame.view.setUint16(OFF_UDP_SUM, 0);
-  const sum = add16(
-    pseudoHeaderSum(frame, udpLen),
-    foldToNetworkOrder(sumAligned(frame, OFF_UDP, udpLen)),
-  );
-  frame.view.setUint16(OFF_UDP_SUM, saved);
+export function udpChecksum(mem: FrameMemory, udpLen: number, at = 0): number {
+  const saved = mem.view.getUint16(at + OFF_UDP_SUM);
+  mem.view.setUint16(at + OFF_UDP_SUM, 0);
+  const sum = pseudoAndUdpSum(mem, at, udpLen);
+  mem.view.setUint16(at + OFF_UDP_SUM, saved);
   return ~sum & 0xffff;
 }
 
 /** True when the frame's UDP checksum verifies (the sum over everything is all ones). */
-export function udpChecksumValid(frame: FrameBuffer, udpLen: number): boolean {
-  const sum = add16(
-    pseudoHeaderSum(frame, udpLen),
-    foldToNetworkOrder(sumAligned(frame, OFF_UDP, udpLen)),
-  );
-  return (~sum & 0xffff) === 0;
+export function udpChecksumValid(mem: FrameMemory, udpLen: number, at = 0): boolean {
+  return (~pseudoAndUdpSum(mem, at, udpLen) & 0xffff) === 0;
 }
 
 /** Addresses and ports of one direction of the test's traffic. */
@@ -142,6 +117,8 @@ export class FrameBuilder {
   readonly #udpLen: number;
   /** one's complement sum of everything but the packet number and the checksum field */
   readonly #baseSum: number;
+  /** the frame's bytes (packet number and checksum aside, every frame's) */
+  readonly #template: Uint8Array;
 
   constructor(ep: FrameEndpoints, payloadLen = PAYLOAD_LEN) {
     const { bytes, view } = this.frame;
@@ -163,17 +140,28 @@ export class FrameBuilder {
     for (let i = 0; i < payloadLen - 4; i++) bytes[OFF_PAYLOAD + 4 + i] = i & 0xff;
     view.setUint32(OFF_PAYLOAD, 0, true);
     this.#baseSum = ~udpChecksum(this.frame, this.#udpLen) & 0xffff;
+    this.#template = bytes.subarray(0, this.length);
   }
 
   /** Writes packet number n (host order, little-endian) and the checksum; returns the length. */
   build(n: number): number {
-    const view = this.frame.view;
-    view.setUint32(OFF_PAYLOAD, n, true);
+    this.#stamp(this.frame.view, 0, n);
+    return this.length;
+  }
+
+  /** Writes the whole frame with packet number n into mem at `at` (the packet's buffer). */
+  buildInto(mem: FrameMemory, at: number, n: number): number {
+    mem.bytes.set(this.#template, at);
+    this.#stamp(mem.view, at, n);
+    return this.length;
+  }
+
+  #stamp(view: DataView, at: number, n: number): void {
+    view.setUint32(at + OFF_PAYLOAD, n, true);
     // the 4 bytes read as two network-order 16-bit words
     const hi = ((n & 0xff) << 8) | ((n >>> 8) & 0xff);
     const lo = (((n >>> 16) & 0xff) << 8) | (n >>> 24);
-    view.setUint16(OFF_UDP_SUM, ~add16(add16(this.#baseSum, hi), lo) & 0xffff);
-    return this.length;
+    view.setUint16(at + OFF_UDP_SUM, ~add16(add16(this.#baseSum, hi), lo) & 0xffff);
   }
 }
 
@@ -198,13 +186,14 @@ export type FrameCheck =
 
 /**
  * skt_netif_ipv6_udp_frame_process: checks a received frame of pktLen bytes held in
- * frame, and returns the UDP data length. dataMax 0 means no limit.
+ * frame at `at`, and returns the UDP data length. dataMax 0 means no limit.
  */
 export function processFrame(
-  frame: FrameBuffer,
+  frame: FrameMemory,
   pktLen: number,
   linkHeaderLength: number,
   dataMax: number,
+  at = 0,
 ): number {
   if (linkHeaderLength !== ETHER_HDR_LEN) {
     throw new FrameCheckError(
@@ -214,29 +203,29 @@ export function processFrame(
   }
   // Not in upstream, which reads whatever lies in the buffer: a frame too short
   // for its headers is refused before they are read.
-  if (pktLen < HDR_LEN || pktLen > frame.bytes.length) {
+  if (pktLen < HDR_LEN || at + pktLen > frame.bytes.length) {
     throw new FrameCheckError("truncated", `frame of ${pktLen} bytes cannot hold its headers`);
   }
   const view = frame.view;
-  const etherType = view.getUint16(OFF_ETHERTYPE);
+  const etherType = view.getUint16(at + OFF_ETHERTYPE);
   if (etherType !== ETHERTYPE_IPV6) {
     throw new FrameCheckError(
       "ethertype",
       `ethertype 0x${etherType.toString(16)}, expected 0x86dd`,
     );
   }
-  const ipPayloadLen = view.getUint16(OFF_IP6_PLEN);
+  const ipPayloadLen = view.getUint16(at + OFF_IP6_PLEN);
   if (pktLen !== ETHER_HDR_LEN + IP6_HDR_LEN + ipPayloadLen) {
     throw new FrameCheckError(
       "ip-length",
       `packet length ${pktLen} != 14 + 40 + IPv6 payload length ${ipPayloadLen}`,
     );
   }
-  const nextHeader = view.getUint8(OFF_IP6_NXT);
+  const nextHeader = view.getUint8(at + OFF_IP6_NXT);
   if (nextHeader !== IPPROTO_UDP) {
     throw new FrameCheckError("next-header", `IPv6 next header ${nextHeader}, expected 17 (UDP)`);
   }
-  const udpLen = view.getUint16(OFF_UDP_LEN);
+  const udpLen = view.getUint16(at + OFF_UDP_LEN);
   const udpDataLen = udpLen - UDP_HDR_LEN;
   if (udpDataLen !== pktLen - HDR_LEN) {
     throw new FrameCheckError(
@@ -247,18 +236,20 @@ export function processFrame(
   if (dataMax !== 0 && udpDataLen > dataMax) {
     throw new FrameCheckError("payload-too-long", `UDP data length ${udpDataLen} > ${dataMax}`);
   }
-  if (!udpChecksumValid(frame, udpLen)) {
+  if (!udpChecksumValid(frame, udpLen, at)) {
     throw new FrameCheckError(
       "checksum",
-      `UDP checksum 0x${view.getUint16(OFF_UDP_SUM).toString(16).padStart(4, "0")} does not verify`,
+      `UDP checksum 0x${
+        view.getUint16(at + OFF_UDP_SUM).toString(16).padStart(4, "0")
+      } does not verify`,
     );
   }
   return udpDataLen;
 }
 
 /** The packet number of a frame (payload bytes 0-3, host order). */
-export function framePacketNumber(frame: FrameBuffer): number {
-  return frame.view.getUint32(OFF_PAYLOAD, true);
+export function framePacketNumber(frame: FrameMemory, at = 0): number {
+  return frame.view.getUint32(at + OFF_PAYLOAD, true);
 }
 
 /**

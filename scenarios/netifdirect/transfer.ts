@@ -135,8 +135,9 @@ export function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs
       break;
     }
     for (let i = 0; i < n; i++) {
-      const ev = kq.event(i);
-      if (ev.flags & EvFlag.error) {
+      // the record is built only for an error (it allocates); otherwise its fields are read
+      if (kq.flagsOf(i) & EvFlag.error) {
+        const ev = kq.event(i);
         const err = Number(ev.data);
         log.info(
           `child ${child}: ev_filter ${ev.filter}, flags 0x${ev.flags} fflags 0x${ev.fflags} data ${
@@ -146,13 +147,15 @@ export function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs
         if (err === errno("EAGAIN")) break;
         check(err === 0, "err == 0");
       }
-      switch (ev.filter) {
+      const filter = kq.filterOf(i);
+      switch (filter) {
         case EvFilter.nwChannel: {
-          if (ev.fflags & Note.ifAdvUpdate) {
+          const fflags = kq.fflagsOf(i);
+          if (fflags & Note.ifAdvUpdate) {
             processIfAdv(chan, advisory, log);
             tally.nIfadvEvents++;
           }
-          if (ev.fflags & Note.channelEvent) {
+          if (fflags & Note.channelEvent) {
             processChannelEvent(chan, eventData, eventView, eventHandlers);
           }
           tally.nTotalChanEvents++;
@@ -190,8 +193,8 @@ export function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs
           break;
         }
         default:
-          log.info(`${ev.ident} event ${ev.filter}?`);
-          check(false, `unexpected kevent filter ${ev.filter}`);
+          log.info(`${kq.event(i).ident} event ${filter}?`);
+          check(false, `unexpected kevent filter ${filter}`);
       }
     }
   }

@@ -28,6 +28,7 @@ import {
   TestId,
   type XferOptions,
 } from "./defs.ts";
+import { poolMemory } from "./pool_memory.ts";
 import { sendAndReceive } from "./transfer.ts";
 
 /** skt_netifdirect_xfer_ipv6 */
@@ -85,6 +86,9 @@ export async function netifdirectXferIpv6(
     mac: ourMac,
     ip6: ourIp6,
   };
+  // the pool's mapping (and its checksum module) made before the ready byte, so that the
+  // test's clock starts on the frames, not on this child's setup
+  poolMemory(chan);
 
   await options.readyGo();
   log.debug(`child ${child} signaled`);

@@ -10,6 +10,8 @@ import {
   udpChecksum,
   udpChecksumValid,
 } from "../../scenarios/netifdirect/frame.ts";
+import { wasmWordSum } from "../../scenarios/netifdirect/csum_wasm.ts";
+import type { FrameMemory } from "../../scenarios/netifdirect/word_sum.ts";
 import {
   FETH0_INET6_ADDR,
   FETH1_INET6_ADDR,
@@ -58,5 +60,33 @@ Deno.bench({
   group: "checksum",
   fn() {
     udpChecksum(builder.frame, UDP_LEN);
+  },
+});
+
+// the same frame where the port keeps it: in WebAssembly memory, summed with SIMD
+const wasmMemory = new WebAssembly.Memory({ initial: 1 });
+const wasmSum = wasmWordSum(wasmMemory);
+const pooled: FrameMemory | null = wasmSum === null ? null : {
+  bytes: new Uint8Array(wasmMemory.buffer),
+  view: new DataView(wasmMemory.buffer),
+  wordSum: (off, len) => wasmSum(off, len) >>> 0,
+};
+if (pooled !== null) builder.buildInto(pooled, 2048, 1);
+
+Deno.bench({
+  name: "verify one 1514-byte frame in WebAssembly memory (the port's receive path)",
+  group: "frame",
+  ignore: pooled === null,
+  fn() {
+    processFrame(pooled!, builder.length, 14, PAYLOAD_LEN, 2048);
+  },
+});
+
+Deno.bench({
+  name: "build one frame into WebAssembly memory (the port's send path: template + stamp)",
+  group: "frame",
+  ignore: pooled === null,
+  fn() {
+    builder.buildInto(pooled!, 2048, n++);
   },
 });

@@ -27,7 +27,7 @@ import { oneTest, sevenTests, type Timed } from "./e2e.ts";
 import { median, summarize, type Summary } from "./stats.ts";
 import { machineInfo } from "./machine.ts";
 import { cFrameCost, type FrameCost, tsFrameCost } from "./single_core.ts";
-import { renderReport, type Report, targetsOf } from "./report.ts";
+import { breakdownOf, renderReport, type Report, targetsOf } from "./report.ts";
 
 const parser = object({
   backend: withDefault(option("--backend", choice(["sim", "afxdp"] as const)), "sim" as const),
@@ -98,6 +98,7 @@ async function measure(): Promise<Report> {
     keventNs: median(runs.map((r) => r.keventNs)),
     rxNs: median(runs.map((r) => r.rxNs)),
     totalNs: median(runs.map((r) => r.totalNs)),
+    verifyNs: median(runs.map((r) => r.verifyNs)),
   });
   const coreC = costMedian(frameCosts.c);
   const coreTs = costMedian(frameCosts.ts);
@@ -164,6 +165,10 @@ async function measure(): Promise<Report> {
       c: coreC,
       ts: coreTs,
       ts_c_ratio: coreC.totalNs / coreTs.totalNs,
+      breakdown: {
+        c: breakdownOf(coreC, args.batch, false),
+        ts: breakdownOf(coreTs, args.batch, true),
+      },
     },
     end_to_end: {
       pacing: "upstream (--pace-us 1)",

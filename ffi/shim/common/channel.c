@@ -133,6 +133,7 @@ SKT_EXPORT void skt_channel_destroy(skt_channel *ch)
 {
 	if (ch == NULL)
 		return;
+	skt_pool_unalias_channel(ch);   /* before the pool's pages go */
 	os_channel_destroy(ch->chd);
 	channel_free(ch);
 }

@@ -11,6 +11,8 @@
  *   ring.c      slot windows, slot tokens, slot operations and their guards
  *   packet.c    packet pool, packets, buflets
  *   event.c     interface advisories and channel events
+ *   pool_map.c  the packet pool's mapping, and its alias into a caller's buffer
+ *   fused.c     upstream's runs of SPI calls on one slot or packet, one call each
  * Misuse that libsyscall aborts on or the kernel kills for is refused here
  * with -EINVAL and a message first (DESIGN.md, "guards").
  */
@@ -89,6 +91,9 @@ uint32_t skt_hnew(skt_channel *ch, packet_t ph, uint8_t flags);
 void skt_hrelease(skt_channel *ch, struct hent *e);
 /* a live handle of this channel, NULL otherwise (stale TX handles are released) */
 struct hent *skt_pkt_or_null(skt_channel *ch, uint32_t pkt);
+
+/* pool_map.c: undoes a channel's pool alias (skt_channel_destroy) */
+void skt_pool_unalias_channel(skt_channel *ch);
 
 /* ring.c */
 int skt_ring_init(struct ring_state *rs, channel_ring_t r);

@@ -219,6 +219,7 @@ channel_t os_channel_create_extended(const skt_uuid_t uuid, nexus_port_t port,
 	memset(ca, 0, offsetof(struct sim_chan_area, pool));
 	ca->txh.tail = SIM_TX_SLOTS - 1;    /* every TX slot starts free, one kept empty */
 	sim_pool_init(ca, idx);
+	sim_pcache_bind_user(&ch->upool, ca);
 	ch->idx = idx;
 	ch->gen = sc->gen;
 	ch->fd = fd;
@@ -249,6 +250,7 @@ void os_channel_destroy(channel_t ch)
 	g_sim.open[ch->idx] = NULL;
 	sim_proc_unlock();
 	sim_door_close(ch->fd, ch->idx);
+	sim_pcache_flush(&ch->upool);
 	sim_lock(&sc->rxlock);     /* waits out a sender delivering right now */
 	count_unread_rx(sc, ch->idx);
 	atomic_store(&sc->adv_enabled, 0);

@@ -70,12 +70,23 @@ static void give(struct sim_pool *pool, struct sim_pkt *arr, struct sim_pkt *p)
 struct sim_pkt *sim_pool_alloc(struct sim_chan_area *ca) { return take(&ca->pool, ca->pkts); }
 void sim_pool_free(struct sim_chan_area *ca, struct sim_pkt *p) { give(&ca->pool, ca->pkts, p); }
 
+/* The last address found to be a packet of the domain mapped at `base`:
+ * whether an address is one is fixed by the domain's layout and its packets'
+ * self_off, written once, so the answer can be kept (the SPI calls of one
+ * frame ask about the same packet a dozen times). Per thread; keyed by the
+ * domain's nonce too, since another domain may be mapped at the same base. */
+#define SIM_TLS _Thread_local __attribute__((tls_model("initial-exec")))   /* no __tls_get_addr call */
+static SIM_TLS uintptr_t known_base, known_pkt;
+static SIM_TLS uint64_t known_nonce;
+
 /* packet_t -> metadata, NULL unless it is exactly one of the domain's packets */
 struct sim_pkt *sim_pkt_from_ph(packet_t ph)
 {
 	if (!g_sim.attached || ph == 0)
 		return NULL;
 	uintptr_t a = (uintptr_t)ph, base = (uintptr_t)g_sim.base;
+	if (a == known_pkt && base == known_base && g_sim.hdr->nonce == known_nonce)
+		return (struct sim_pkt *)a;
 	if (a < base + SIM_HDR_SIZE || a >= base + SIM_FILE_SIZE)
 		return NULL;
 	size_t off = a - base - SIM_HDR_SIZE;
@@ -86,5 +97,10 @@ struct sim_pkt *sim_pkt_from_ph(packet_t ph)
 	if (!ok)
 		return NULL;
 	struct sim_pkt *p = (struct sim_pkt *)a;
-	return p->self_off == (uint32_t)(a - base) ? p : NULL;
+	if (p->self_off != (uint32_t)(a - base))
+		return NULL;
+	known_base = base;
+	known_nonce = g_sim.hdr->nonce;
+	known_pkt = a;
+	return p;
 }

@@ -21,7 +21,7 @@
 #include "../skt_spi.h"
 
 #define SIM_MAGIC        0x31304d4953544b53ull /* "SKTSIM01" */
-#define SIM_VERSION      5u  /* 5: SKT_STAT_RX_LEFT_AT_CLOSE, sim_chan.adv_enabled_at */
+#define SIM_VERSION      6u  /* 5: SKT_STAT_RX_LEFT_AT_CLOSE, sim_chan.adv_enabled_at; 6: waiting on its own line */
 #define SIM_MAX_IF       16
 #define SIM_MAX_CHAN     8
 #define SIM_MAX_FLOWS    128
@@ -90,6 +90,24 @@ struct sim_pool {            /* LIFO free stack of packet indexes */
 	uint32_t free[SIM_POOL_PKTS];
 };
 
+/* ---- pcache.c: a process-local stash of free packets in front of a pool */
+#define SIM_PCACHE 32
+struct sim_pcache {
+	sim_lock_t *lock;          /* the pool's: NULL = not bound */
+	uint32_t *nfree, *free;
+	struct sim_pkt *pkts;
+	const void *key;           /* the pool it is bound to */
+	uint32_t n;
+	uint32_t idx[SIM_PCACHE];
+};
+struct sim_chan_area;
+void sim_pcache_bind_user(struct sim_pcache *c, struct sim_chan_area *ca);
+struct sim_devpool;
+void sim_pcache_bind_dev(struct sim_pcache *c, struct sim_devpool *dp);
+struct sim_pkt *sim_pcache_alloc(struct sim_pcache *c, uint32_t want);
+void sim_pcache_free(struct sim_pcache *c, struct sim_pkt *p);
+void sim_pcache_flush(struct sim_pcache *c);
+
 /* ---- rings ----
  * Indexes are free-running u32 counters; slot = counter % nslots.
  * head/tail are the user's view (owner process only); khead/ktail are the
@@ -146,8 +164,10 @@ struct sim_chan {
 	_Atomic uint32_t adv_enabled;   /* os_channel_configure_interface_advisory(TRUE) */
 	_Atomic uint64_t adv_enabled_at; /* when (sim_now_ns), for debug.sim.adv_hold_ms */
 	_Atomic uint32_t adv_pending;   /* NOTE_IF_ADV_UPD not yet delivered */
-	_Atomic uint32_t waiting;       /* > 0 while the owner blocks in kevent */
 	sim_lock_t rxlock;              /* RX producers, open and close */
+	/* > 0 while the owner blocks in kevent: written by the owner at every wait, so
+	 * on a line of its own, away from what the peer's TX sync reads and locks */
+	_Alignas(64) _Atomic uint32_t waiting;
 };
 
 /* ---- interfaces (ifnet.c) ---- */
@@ -232,6 +252,7 @@ struct channel {
 	struct sim_chan *sc;
 	struct sim_chan_area *ca;
 	struct channel_ring_desc tx, rx, ev;
+	struct sim_pcache upool;     /* the owner's alloc/free stash of its pool (pcache.c) */
 };
 struct channel_attr {
 	uint64_t v[CHANNEL_ATTR_COUNT];

@@ -55,27 +55,85 @@ static void pkt_copy(struct sim_pkt *to, const struct sim_pkt *from)
  * channel takes its rxlock once and publishes ktail once, when the run ends
  * (one handover of those shared cache lines per sync rather than per packet).
  * The channel cannot close meanwhile: closing takes the rxlock. No other lock
- * is held while waiting for an rxlock, so holding one across packets is safe. */
+ * is held while waiting for an rxlock, so holding one across packets is safe.
+ * The packets for that ring come from a stash of its pool (pcache.c), as the
+ * kernel's from its per-CPU magazine, returned when the run ends. */
 struct rx_hold {
 	int      t;    /* channel whose rxlock is held, -1 = none */
 	uint32_t kt;   /* its next ktail */
 	bool     full; /* a frame found that channel's RX ring full */
+	struct sim_pcache pool;   /* stash of channel t's pool */
+};
+
+/* What one TX sync carries from packet to packet: the peer ring held, the
+ * device pools' stashes, and the counters added to the interfaces once at
+ * the end (each an atomic on a line the peer's own sync also writes). */
+struct tx_run {
+	uint32_t mask;            /* channels delivered to (doorbells) */
+	uint32_t left;            /* packets of the sync not yet handled */
+	int      peer_ok;         /* peer_connected(), asked once: -1 = not yet */
+	struct rx_hold hold;
+	struct sim_pcache dev[2]; /* the device TX pool's and the peer's RX pool's */
+	uint64_t tx_packets, dev_tx_alloc, delivered;
+	struct sim_ifnet *pifp;   /* peer interface the counters below belong to */
+	uint64_t dev_rx_alloc, dev_rx_frames, rx_from_tx_pool;
 };
 
 static void rx_release(struct rx_hold *h)
 {
 	if (h->t < 0)
 		return;
+	sim_pcache_flush(&h->pool);
 	atomic_store_explicit(&sim_area(h->t)->rxh.ktail, h->kt, memory_order_release);
 	sim_unlock(&g_sim.hdr->chans[h->t].rxlock);
 	h->t = -1;
 }
 
+/* the stash of device pool `idx` for this sync */
+static struct sim_pcache *dev_cache(struct tx_run *run, int idx)
+{
+	struct sim_devpool *dp = sim_devpool(idx);
+	for (int i = 0; i < 2; i++)
+		if (run->dev[i].key == dp)
+			return &run->dev[i];
+	struct sim_pcache *c = run->dev[0].key == NULL ? &run->dev[0] : &run->dev[1];
+	sim_pcache_flush(c);
+	sim_pcache_bind_dev(c, dp);
+	return c;
+}
+
+static void dev_free(struct tx_run *run, struct sim_pkt *p)
+{
+	sim_pcache_free(dev_cache(run, sim_devpool_of(p)), p);
+}
+
+/* the interface counters of the sync, added once */
+static void run_end(struct tx_run *run, struct sim_ifnet *ifp)
+{
+	rx_release(&run->hold);
+	for (int i = 0; i < 2; i++)
+		sim_pcache_flush(&run->dev[i]);
+	if (run->tx_packets)
+		sim_stat(ifp, SKT_STAT_TX_PACKETS, run->tx_packets);
+	if (run->dev_tx_alloc)
+		sim_stat(ifp, SKT_STAT_DEV_TX_ALLOC, run->dev_tx_alloc);
+	if (run->delivered)
+		sim_stat(ifp, SKT_STAT_TX_DELIVERED, run->delivered);
+	if (run->pifp != NULL) {
+		if (run->dev_rx_alloc)
+			sim_stat(run->pifp, SKT_STAT_DEV_RX_ALLOC, run->dev_rx_alloc);
+		if (run->dev_rx_frames)
+			sim_stat(run->pifp, SKT_STAT_DEV_RX_FRAMES, run->dev_rx_frames);
+		if (run->rx_from_tx_pool)
+			sim_stat(run->pifp, SKT_STAT_RX_FROM_TX_POOL, run->rx_from_tx_pool);
+	}
+}
+
 /* netif_deliver_pkt: copy the device packet into the peer channel's pool
  * and place it on its RX ring (published by rx_release) */
-static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t *ring_mask,
-    struct rx_hold *hold)
+static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, struct tx_run *run)
 {
+	struct rx_hold *hold = &run->hold;
 	const uint8_t *frame = sim_pkt_data(p) + p->b.doff;
 	uint32_t len = p->len;
 	int t = -1;
@@ -106,6 +164,7 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t
 		}
 		hold->t = t;
 		hold->kt = atomic_load_explicit(&rh->ktail, memory_order_relaxed);
+		sim_pcache_bind_user(&hold->pool, ca);
 	}
 	uint32_t kt = hold->kt;
 	uint32_t kh = atomic_load_explicit(&rh->khead, memory_order_acquire);
@@ -114,10 +173,12 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t
 		sim_stat(ifp, SKT_STAT_DROP_RX_RING_FULL, 1);
 		return;
 	}
-	struct sim_pkt *q = sim_pool_alloc(ca);
+	/* at most what is left of this sync, and no more than the ring can take */
+	uint32_t room = SIM_RX_SLOTS - (kt - kh);
+	struct sim_pkt *q = sim_pcache_alloc(&hold->pool, run->left < room ? run->left : room);
 	if (q == NULL || len > q->b.dlim) {      /* netif_copy_or_attach_pkt failed */
 		if (q)
-			sim_pool_free(ca, q);
+			sim_pcache_free(&hold->pool, q);
 		sim_stat(ifp, SKT_STAT_DROP_NOMEM, 1);
 		return;
 	}
@@ -130,20 +191,25 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t
 	q->pktid = p->pktid;
 	q->expire = p->expire;
 	q->state = PS_RXSLOT;
-	uint64_t n = atomic_fetch_add(&ifp->stats[SKT_STAT_TX_DELIVERED], 1) + 1;
-	int64_t lose = sim_sc(SC_SIM_LOSE_FRAME_EVERY);
-	if (lose > 0 && n % (uint64_t)lose == 0) {
-		sim_pool_free(ca, q);   /* test knob: delivered, yet never reaches the ring */
-		return;
+	int64_t lose = sim_sc(SC_SIM_LOSE_FRAME_EVERY), cf = sim_sc(SC_SIM_CORRUPT_FRAME);
+	if (lose > 0 || cf > 0) {
+		/* test knobs, which need the exact count: one atomic per frame only then */
+		uint64_t n = atomic_fetch_add(&ifp->stats[SKT_STAT_TX_DELIVERED], 1) + 1;
+		if (lose > 0 && n % (uint64_t)lose == 0) {
+			sim_pcache_free(&hold->pool, q);   /* delivered, yet never reaches the ring */
+			return;
+		}
+		int64_t co = sim_sc(SC_SIM_CORRUPT_OFFSET);
+		if (cf > 0 && n == (uint64_t)cf && co >= 0 && (uint64_t)co < len)
+			dst[co] ^= 0xff;        /* a bad frame for the receiver to catch */
+	} else {
+		run->delivered++;
 	}
-	int64_t cf = sim_sc(SC_SIM_CORRUPT_FRAME), co = sim_sc(SC_SIM_CORRUPT_OFFSET);
-	if (cf > 0 && n == (uint64_t)cf && co >= 0 && (uint64_t)co < len)
-		dst[co] ^= 0xff;        /* test knob: a bad frame for the receiver to catch */
 	if (sim_sc(SC_SIM_CAPTURE))
 		sim_capture_frame(ifp, dst, len);   /* on the wire (capture.c) */
 	ca->rxs[kt % SIM_RX_SLOTS] = sim_off(q);
 	hold->kt = kt + 1;
-	*ring_mask |= 1u << t;
+	run->mask |= 1u << t;
 }
 
 static void post_expired(struct sim_ifnet *ifp, int chan, struct sim_pkt *p, uint64_t now, bool dropped)
@@ -176,42 +242,48 @@ static void post_status(struct sim_ifnet *ifp, int chan, struct sim_pkt *p)
 
 /* feth_rx_queue_submit on the peer: the device packet reaches the peer's
  * device (handed over, or copied into its pool), then netif demuxes it */
-static void feth_cross(struct sim_ifnet *ifp, struct sim_pkt *d, uint32_t *ring_mask,
-    struct rx_hold *hold)
+static void feth_cross(struct sim_ifnet *ifp, struct sim_pkt *d, struct tx_run *run)
 {
 	int peer = atomic_load(&ifp->peer);
 	if (peer < 0) {
 		sim_stat(ifp, SKT_STAT_DROP_NO_FLOW, 1);
-		sim_devpool_free(d);
+		dev_free(run, d);
 		return;
 	}
 	struct sim_ifnet *pifp = &g_sim.hdr->ifs[peer];
+	if (run->pifp != pifp) {                  /* the peer changed: its counters so far */
+		struct tx_run flush = { .pifp = run->pifp, .dev_rx_alloc = run->dev_rx_alloc,
+		    .dev_rx_frames = run->dev_rx_frames, .rx_from_tx_pool = run->rx_from_tx_pool,
+		    .hold = { .t = -1 } };
+		run_end(&flush, ifp);
+		run->pifp = pifp;
+		run->dev_rx_alloc = run->dev_rx_frames = run->rx_from_tx_pool = 0;
+	}
 	int rxpool = pifp->rxpool;
 	struct sim_pkt *r = d;
 	if (rxpool != sim_devpool_of(d)) {        /* private or split pools: a copy */
-		r = sim_devpool_alloc(rxpool);
+		r = sim_pcache_alloc(dev_cache(run, rxpool), run->left);
 		if (r == NULL) {
 			sim_stat(ifp, SKT_STAT_DROP_DEV_NOMEM, 1);
-			sim_devpool_free(d);
+			dev_free(run, d);
 			return;
 		}
-		sim_stat(pifp, SKT_STAT_DEV_RX_ALLOC, 1);
+		run->dev_rx_alloc++;
 		pkt_copy(r, d);
-		sim_devpool_free(d);                  /* feth_tx_complete frees the source */
+		dev_free(run, d);                     /* feth_tx_complete frees the source */
 	}
-	sim_stat(pifp, SKT_STAT_DEV_RX_FRAMES, 1);
+	run->dev_rx_frames++;
 	if (sim_devpool(sim_devpool_of(r))->roles & DEVPOOL_TX)
-		sim_stat(pifp, SKT_STAT_RX_FROM_TX_POOL, 1);
-	deliver(ifp, peer, r, ring_mask, hold);
-	sim_devpool_free(r);
+		run->rx_from_tx_pool++;
+	deliver(ifp, peer, r, run);
+	dev_free(run, r);
 }
 
 /* the fake driver (if_fake.c feth_nx_tx_queue_deliver_pkt_chain) for one
  * packet already copied into the device TX pool */
-static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask,
-    struct rx_hold *hold)
+static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, struct tx_run *run)
 {
-	sim_stat(ifp, SKT_STAT_TX_PACKETS, 1);
+	run->tx_packets++;
 	enum { NONE, EXP_DROP, EXP_NOTIFY } exp = NONE;
 	uint64_t now = 0;
 	bool rate_drop = false;
@@ -239,17 +311,17 @@ static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt 
 		post_expired(ifp, ch->idx, p, now, exp == EXP_DROP);
 	if (exp == EXP_DROP) {
 		sim_stat(ifp, SKT_STAT_DROP_EXPIRED, 1);
-		sim_devpool_free(p);
+		dev_free(run, p);
 		return;
 	}
 	if (rate_drop) {
 		sim_stat(ifp, SKT_STAT_DROP_TX_RATE, 1);
 		if (has_id && !sim_sc(SC_SIM_DROP_WITHOUT_EVENT))
 			post_status(ifp, ch->idx, p);
-		sim_devpool_free(p);
+		dev_free(run, p);
 		return;
 	}
-	feth_cross(ifp, p, ring_mask, hold);
+	feth_cross(ifp, p, run);
 }
 
 /* iff_channel_connected of the peer: a channel is open on its netif */
@@ -270,23 +342,25 @@ static bool peer_connected(const struct sim_ifnet *ifp)
  * device TX pool (alloc failure = drop), then offered to the driver:
  * feth_nx_queue_tx_push (if_fake.c) leaves the chain unconsumed when there
  * is no peer or no channel on the peer, and netif frees it, counting
- * NETIF_STATS_DROP: the driver never counts it (no tx_drops, no events). */
-static void vp_send(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, uint32_t *ring_mask,
-    struct rx_hold *hold)
+ * NETIF_STATS_DROP: the driver never counts it (no tx_drops, no events).
+ * Asked once per sync, as the push is made once per chain. */
+static void vp_send(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, struct tx_run *run)
 {
-	struct sim_pkt *d = sim_devpool_alloc(ifp->txpool);
+	struct sim_pkt *d = sim_pcache_alloc(dev_cache(run, ifp->txpool), run->left);
 	if (d == NULL) {
 		sim_stat(ifp, SKT_STAT_DROP_DEV_NOMEM, 1);
 		return;
 	}
-	sim_stat(ifp, SKT_STAT_DEV_TX_ALLOC, 1);
+	run->dev_tx_alloc++;
 	pkt_copy(d, p);
-	if (!peer_connected(ifp)) {
+	if (run->peer_ok < 0)
+		run->peer_ok = peer_connected(ifp);
+	if (!run->peer_ok) {
 		sim_stat(ifp, SKT_STAT_DROP_UNCONSUMED, 1);
-		sim_devpool_free(d);
+		dev_free(run, d);
 		return;
 	}
-	driver_tx(ch, ifp, d, ring_mask, hold);
+	driver_tx(ch, ifp, d, run);
 }
 
 /* ring a channel's doorbell only if its owner sleeps in kevent; the fence
@@ -307,8 +381,7 @@ int sim_tx_sync(struct channel *ch)
 	struct sim_ringh *h = &ca->txh;
 	struct sim_ifnet *ifp = &g_sim.hdr->ifs[ch->sc->ifidx];
 	uint32_t kh = atomic_load_explicit(&h->khead, memory_order_relaxed), head = h->head;
-	uint32_t mask = 0;
-	struct rx_hold hold = { .t = -1, .full = false };
+	struct tx_run run = { .hold = { .t = -1, .full = false }, .peer_ok = -1 };
 	if (head - kh > SIM_TX_SLOTS - 1)   /* _KR_TXRING_VALIDATE; unreachable through the SPI */
 		sim_kill(SIM_KILL_HEAD_OOB | SIM_KILL_TX_SYNC);
 	for (uint32_t c = kh; c != head; c++) {
@@ -320,13 +393,16 @@ int sim_tx_sync(struct channel *ch)
 		struct sim_pkt *p = sim_ptr(*s);
 		*s = 0;
 		p->state = PS_USER;
+		run.left = head - c;
 		/* netif drops zero-length packets, and the kernel re-validates what the
 		 * user changed after finalize: a buflet that no longer fits its buffer */
 		if (p->len != 0 && (uint64_t)p->b.doff + p->len <= p->b.dlim)
-			vp_send(ch, ifp, p, &mask, &hold);
-		sim_pool_free(ca, p);
+			vp_send(ch, ifp, p, &run);
+		sim_pcache_free(&ch->upool, p);   /* returned to the pool by os_channel_sync */
 	}
-	rx_release(&hold);
+	run_end(&run, ifp);
+	uint32_t mask = run.mask;
+	bool full = run.hold.full;
 	if (sim_sc(SC_SIM_CAPTURE))
 		sim_capture_flush();
 	atomic_store_explicit(&h->khead, head, memory_order_relaxed);
@@ -339,7 +415,7 @@ int sim_tx_sync(struct channel *ch)
 	/* the peer's RX ring was full: if it shares this CPU, let it run now rather
 	 * than at the end of our time slice (it would find one ring's worth of
 	 * frames and everything sent meanwhile dropped); a no-op otherwise */
-	if (hold.full)
+	if (full)
 		sched_yield();
 	int64_t slow = sim_sc(SC_SIM_TX_SLOWDOWN);
 	if (slow != 0)
@@ -359,6 +435,7 @@ int os_channel_sync(channel_t ch, sync_mode_t mode)
 		sim_tx_sync(ch);
 	else
 		sim_rx_sync(ch);
+	sim_pcache_flush(&ch->upool);   /* the free ring goes back to the kernel */
 	sim_adv_tick();
 	return 0;
 }
