@@ -39,6 +39,16 @@ export { type JUnitOptions, toJUnitXml } from "./scenarios/sweep/reports/junit.t
 export { toKtap } from "./scenarios/sweep/reports/ktap.ts";
 export { summaryTable } from "./scenarios/sweep/reports/table.ts";
 export {
+  type CompareOptions,
+  compareRuns,
+  type Comparison,
+  DEFAULT_COMPARE,
+  regressedTests,
+} from "./scenarios/sweep/compare.ts";
+export { checkComparable, parseRecords } from "./scenarios/sweep/compare_input.ts";
+export { compareJUnit, compareTable } from "./scenarios/sweep/reports/compare_report.ts";
+export { toHtml } from "./scenarios/sweep/reports/html.ts";
+export {
   EnvironmentError,
   ExitCode,
   ShimLoadError,

@@ -5,6 +5,10 @@
  *   skt run NAME... [--backend sim|skywalk|afxdp] [--packets N] [--batch N] [--timeout S] [--verbose]
  *           [--sim-timebase NUMER/DENOM]
  *   skt sweep [--filter GLOB]... [--repeat N] [--fail-fast] [--json FILE|-] [--junit FILE] [--tap]
+ *             [--baseline OLD.jsonl] [--html FILE] [--pcap DIR]
+ *   skt compare OLD.jsonl NEW.jsonl [--json FILE|-] [--junit FILE] [--html FILE]
+ *               [--alpha P] [--threshold R]
+ *   skt report RUNS.jsonl --html FILE
  *   skt doctor
  *   skt --version | skt --help | skt COMMAND --help
  *   skt child NAME INDEX ...   (internal: how the driver starts each child)
@@ -30,6 +34,15 @@ import { runCommand } from "./run.ts";
 import { childCommand } from "./child.ts";
 import { sweepCommand } from "./sweep.ts";
 import { doctorCommand } from "./doctor.ts";
+import { compareCommand, reportCommand } from "./compare.ts";
+import {
+  alphaOption,
+  compareParser,
+  htmlOption,
+  pcapOption,
+  reportParser,
+  thresholdOption,
+} from "./report_options.ts";
 import { MAX_PACKETS, RING_TX_SLOTS } from "./limits.ts";
 
 /** `skt --version` prints this. */
@@ -86,9 +99,8 @@ const strictOption = option("--strict", {
 });
 /** test-only sysctls set in the backend before init (debug.sim.* knobs) */
 const simKnobsOption = multiple(
-  option("--sim-knob", string({ metavar: "NAME=VALUE" }), { hidden: true }),
+  option("--sim-knob", string({ metavar: "[TEST:]NAME=VALUE" }), { hidden: true }),
 );
-
 /** What every kind of run takes: backend and workload (run, sweep and child). */
 const workloadOptions = object({
   backend: backendOption,
@@ -102,6 +114,7 @@ const parentOptions = object({
   timeout: timeoutOption,
   knobs: simKnobsOption,
   strict: strictOption,
+  pcap: pcapOption,
 });
 
 const parser = or(
@@ -167,6 +180,12 @@ const parser = or(
         tap: option("--tap", {
           description: [{ type: "text", text: "print KTAP on stdout" }],
         }),
+        html: htmlOption,
+        baseline: optional(option("--baseline", string({ metavar: "OLD.jsonl" }), {
+          description: message`compare the runs with an earlier sweep's JSON Lines`,
+        })),
+        alpha: alphaOption,
+        threshold: thresholdOption,
       }),
       workloadOptions,
       parentOptions,
@@ -178,6 +197,8 @@ const parser = or(
       }],
     },
   ),
+  compareParser,
+  reportParser,
   command(
     "doctor",
     object({ cmd: constant("doctor" as const) }),
@@ -246,6 +267,10 @@ async function main(args: string[]): Promise<number> {
       return await childCommand(parsed, logFor("child"));
     case "sweep":
       return await sweepCommand(parsed);
+    case "compare":
+      return await compareCommand(parsed);
+    case "report":
+      return await reportCommand(parsed);
     case "doctor":
       return doctorCommand();
   }

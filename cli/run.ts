@@ -4,6 +4,7 @@ import { runMpTest, type RunOptions, type TestRecord } from "../scenarios/mptest
 import type { BackendName } from "../scenarios/machine/backend.ts";
 import type { Log } from "../scenarios/log.ts";
 import { UsageError } from "../ffi/errors.ts";
+import { PCAP_NOT_ON_AFXDP } from "../scenarios/machine/capture.ts";
 import { printError } from "./log.ts";
 import { exitStatus, resultLine } from "../scenarios/sweep/result_line.ts";
 
@@ -20,6 +21,8 @@ export interface RunFlags {
   timebase?: string;
   /** a strict failure fails the run (exit 1) */
   strict: boolean;
+  /** --pcap DIR: each interface's frames as pcapng */
+  pcap?: string;
 }
 
 export interface RunArgs extends RunFlags {
@@ -28,6 +31,11 @@ export interface RunArgs extends RunFlags {
 
 /** The driver's options from the shared flags; refuses bad knobs with a UsageError. */
 export function runOptionsFrom(flags: RunFlags): RunOptions {
+  const { testKnobs } = parseKnobSpecs(flags.knobs, flags.backend);
+  if (flags.pcap !== undefined && flags.backend === "afxdp") {
+    throw new UsageError(PCAP_NOT_ON_AFXDP);
+  }
+  if (flags.pcap !== undefined) preparePcapDir(flags.pcap);
   return {
     backend: flags.backend,
     packets: flags.packets,
@@ -39,7 +47,27 @@ export function runOptionsFrom(flags: RunFlags): RunOptions {
       ...parseTimebase(flags.timebase, flags.backend),
       ...parseKnobs(flags.knobs, flags.backend),
     },
+    testKnobs,
+    pcapDir: flags.pcap ?? null,
   };
+}
+
+/** --pcap DIR: made if missing, refused (usage error) if it can't be, before anything runs. */
+function preparePcapDir(dir: string): void {
+  if (dir.trim() === "") throw new UsageError("an empty --pcap folder was given");
+  try {
+    Deno.mkdirSync(dir, { recursive: true });
+    const probe = `${dir}/.skt-pcap-probe-${Deno.pid}`;
+    Deno.writeFileSync(probe, new Uint8Array());
+    Deno.removeSync(probe);
+  } catch (e) {
+    const why = e instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : e instanceof Deno.errors.AlreadyExists || e instanceof Deno.errors.NotADirectory
+      ? "it is not a folder"
+      : (e as Error).message;
+    throw new UsageError(`cannot write captures to --pcap "${dir}": ${why}`);
+  }
 }
 
 /** Resolves test names, refusing unknown, empty and repeated ones with one sentence. */
@@ -77,26 +105,42 @@ export const SIM_KNOBS = [
   "debug.sim.lose_frame_every",
   "debug.sim.status_wrong_pktid",
   "debug.sim.adv_hold_ms",
+  "debug.sim.tx_slowdown",
 ] as const;
 
 /**
- * Parses --sim-knob NAME=VALUE options: integer debug.sim.* sysctls of the sim,
- * never a real kernel's sysctls.
+ * Parses --sim-knob [TEST:]NAME=VALUE options: integer debug.sim.* sysctls of
+ * the sim, never a real kernel's sysctls; with TEST: only for that test's runs.
  */
-export function parseKnobs(knobs: readonly string[], backend: BackendName): Record<string, number> {
+export function parseKnobSpecs(
+  knobs: readonly string[],
+  backend: BackendName,
+): { knobs: Record<string, number>; testKnobs: Record<string, Record<string, number>> } {
   if (knobs.length > 0 && backend !== "sim") {
     throw new UsageError(`--sim-knob only applies to the sim backend, not ${backend}`);
   }
   const out: Record<string, number> = {};
+  const testKnobs: Record<string, Record<string, number>> = {};
   for (const knob of knobs) {
-    const m = /^([a-z0-9_.]+)=(-?\d+)$/.exec(knob);
-    if (!m) throw new UsageError(`--sim-knob wants NAME=INTEGER, got "${knob}"`);
-    if (!(SIM_KNOBS as readonly string[]).includes(m[1])) {
-      throw new UsageError(`--sim-knob: unknown knob "${m[1]}" (known: ${SIM_KNOBS.join(", ")})`);
+    const m = /^(?:([a-z0-9]+):)?([a-z0-9_.]+)=(-?\d+)$/.exec(knob);
+    if (!m) throw new UsageError(`--sim-knob wants [TEST:]NAME=INTEGER, got "${knob}"`);
+    if (!(SIM_KNOBS as readonly string[]).includes(m[2])) {
+      throw new UsageError(`--sim-knob: unknown knob "${m[2]}" (known: ${SIM_KNOBS.join(", ")})`);
     }
-    out[m[1]] = Number(m[2]);
+    if (m[1] === undefined) out[m[2]] = Number(m[3]);
+    else {
+      if (!findTest(m[1])) {
+        throw new UsageError(`--sim-knob: unknown test "${m[1]}" (see \`skt list\`)`);
+      }
+      (testKnobs[m[1]] ??= {})[m[2]] = Number(m[3]);
+    }
   }
-  return out;
+  return { knobs: out, testKnobs };
+}
+
+/** The knobs of every run (--sim-knob NAME=VALUE without a test). */
+export function parseKnobs(knobs: readonly string[], backend: BackendName): Record<string, number> {
+  return parseKnobSpecs(knobs, backend).knobs;
 }
 
 /** --sim-timebase NUMER/DENOM: the sim's debug.sim.timebase_* knobs. */

@@ -8,7 +8,10 @@ import { onStopSignals } from "../scenarios/mptest/signals.ts";
 import { resolve } from "node:path";
 import { runLabel, type RunRecord, totalsLine } from "../scenarios/sweep/record.ts";
 import { runSweep, selectTests, type SweepOutcome } from "../scenarios/sweep/sweep.ts";
-import { EnvironmentError, SktError, UsageError } from "../ffi/errors.ts";
+import { EnvironmentError, ExitCode, SktError, UsageError } from "../ffi/errors.ts";
+import { checkSameSetup, readRecords } from "../scenarios/sweep/compare_input.ts";
+import { toHtml } from "../scenarios/sweep/reports/html.ts";
+import { checkOutputs, reportComparison, write } from "./compare.ts";
 import { type RunFlags, runOptionsFrom } from "./run.ts";
 import { printError } from "./log.ts";
 import { exitStatus } from "../scenarios/sweep/result_line.ts";
@@ -17,6 +20,7 @@ import { toJUnitXml } from "../scenarios/sweep/reports/junit.ts";
 import { toKtap } from "../scenarios/sweep/reports/ktap.ts";
 import { summaryTable } from "../scenarios/sweep/reports/table.ts";
 import { Progress } from "../scenarios/sweep/reports/progress.ts";
+import { exists, openReport, whyUnwritable } from "./files.ts";
 
 export interface SweepArgs extends RunFlags {
   filters: readonly string[];
@@ -26,38 +30,11 @@ export interface SweepArgs extends RunFlags {
   json?: string;
   junit?: string;
   tap: boolean;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Why a report file cannot be written, in a few words. */
-function whyUnwritable(e: unknown, path: string): string {
-  if (e instanceof Deno.errors.NotFound) {
-    const folder = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
-    return exists(folder) ? "the system refused to create it there" : "its folder does not exist";
-  }
-  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (e instanceof Deno.errors.IsADirectory) return "it is a folder";
-  return (e as Error)?.message ?? String(e);
-}
-
-/**
- * Opens a report file before anything runs, so that a typo in its path costs
- * a usage error rather than a whole sweep's results.
- */
-function openReport(flag: string, path: string, truncate: boolean): Deno.FsFile {
-  try {
-    return Deno.openSync(path, { write: true, create: true, truncate });
-  } catch (e) {
-    throw new UsageError(`cannot write the ${flag} report to "${path}": ${whyUnwritable(e, path)}`);
-  }
+  /** an earlier sweep's JSON Lines to compare with */
+  baseline?: string;
+  html?: string;
+  alpha: number;
+  threshold: number;
 }
 
 /** Stops the sweep after the current run on SIGINT/SIGTERM (the driver handles the run). */
@@ -96,6 +73,9 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
   if (args.json && args.junit && !jsonToStdout && resolve(args.json) === resolve(args.junit)) {
     throw new UsageError(`--json and --junit both name "${args.json}"`);
   }
+  const baseline = args.baseline ? readRecords(args.baseline, "the baseline") : null;
+  if (baseline) checkSameSetup(baseline, [run]);
+  checkOutputs([{ flag: "--html", path: args.html }]);
   const junitExisted = args.junit !== undefined && exists(args.junit);
   if (args.junit) openReport("--junit", args.junit, false).close();
   let jsonFile: Deno.FsFile | null = null;
@@ -183,6 +163,27 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
     // with --json -, stdout is for the records (and the last line) only
     writeAllSync(jsonToStdout ? Deno.stderr : Deno.stdout, lines);
   }
+  // the comparison with the baseline, or the plain HTML report: of complete sweeps only
+  let compared: number = ExitCode.pass;
+  if (!broke && records.length === planned && (baseline || args.html)) {
+    const side = (text: string) =>
+      writeAllSync(jsonToStdout || args.tap ? Deno.stderr : Deno.stdout, text);
+    try {
+      if (baseline) {
+        compared = await reportComparison(
+          baseline,
+          records,
+          { alpha: args.alpha, threshold: args.threshold },
+          { html: args.html, table: side },
+          `skt sweep against ${args.baseline}`,
+        );
+      } else if (args.html) {
+        write("--html", args.html, await toHtml({ title: "skt sweep", current: records }));
+      }
+    } catch (e) {
+      broke = e;
+    }
+  }
   writeAllSync(Deno.stdout, totalsLine(records) + "\n");
 
   if (broke) {
@@ -192,7 +193,8 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
   }
   const caught = signals.signal();
   if (caught && !records.some((r) => r.interrupted)) return caught === "SIGINT" ? 130 : 143;
-  return exitStatus(records, args.strict);
+  const status = exitStatus(records, args.strict);
+  return status === ExitCode.pass ? compared : status;
 }
 
 function writeJUnit(path: string, records: readonly RunRecord[], strict: boolean): void {

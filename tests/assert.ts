@@ -68,3 +68,16 @@ export function assertThrows<E extends Error>(
     message: `expected the function to throw${why ? `: ${why}` : ""}`,
   });
 }
+
+/** Fails unless `actual` is within `tolerance` of `expected` (default 1e-7, as @std/assert). */
+export function assertAlmostEquals(
+  actual: number,
+  expected: number,
+  tolerance = 1e-7,
+  msg?: string,
+): void {
+  if (Math.abs(actual - expected) <= tolerance) return;
+  throw new node.AssertionError({
+    message: `expected ${actual} to be within ${tolerance} of ${expected}${msg ? `: ${msg}` : ""}`,
+  });
+}

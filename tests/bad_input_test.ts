@@ -183,7 +183,7 @@ const CASES: Case[] = [
     name: "a --sim-knob that is not NAME=INTEGER",
     args: ["run", T, "--sim-knob", "debug.sim.corrupt_frame"],
     code: USAGE,
-    stderr: /^skt: --sim-knob wants NAME=INTEGER, got "debug\.sim\.corrupt_frame"$/,
+    stderr: /^skt: --sim-knob wants \[TEST:\]NAME=INTEGER, got "debug\.sim\.corrupt_frame"$/,
   },
   {
     name: "a --sim-knob that names a real kernel sysctl",

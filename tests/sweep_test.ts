@@ -209,7 +209,7 @@ Deno.test("sweep: usage errors exit 2 with one line before anything runs", async
       [["--junit", `${dir}/new.xml`, "--json", `${dir}/missing/x.jsonl`], /--json report/],
       [["--json", "-", "--tap"], /--json - and --tap both write to stdout/],
       [["--repeat", "0"], /repeat/],
-      [["--sim-knob", "debug.sim.corrupt_frame"], /--sim-knob wants NAME=INTEGER/],
+      [["--sim-knob", "debug.sim.corrupt_frame"], /--sim-knob wants \[TEST:\]NAME=INTEGER/],
     ];
     for (const [args, message] of cases) {
       const r = await skt(...args);

@@ -23,6 +23,12 @@ export interface RunOptions {
   verbose: boolean;
   /** sysctls set in the backend before init (test-only knobs such as debug.sim.*) */
   knobs: Record<string, number>;
+  /** knobs set only for the runs of one test: test name -> knobs (--sim-knob TEST:NAME=VALUE) */
+  testKnobs?: Record<string, Record<string, number>>;
+  /** --pcap: the folder the run's capture files go to, or null */
+  pcapDir?: string | null;
+  /** names the capture files (PREFIX-feth0.pcapng); the test's name when absent */
+  pcapPrefix?: string;
 }
 
 export const DEFAULT_OPTIONS: RunOptions = {
@@ -33,6 +39,7 @@ export const DEFAULT_OPTIONS: RunOptions = {
   paceUs: 1,
   verbose: false,
   knobs: {},
+  pcapDir: null,
 };
 
 /** How a child is started; tests substitute a fake child. */

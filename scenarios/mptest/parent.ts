@@ -18,6 +18,7 @@ import { Journal } from "../machine/journal.ts";
 import { skipReason } from "../machine/gate.ts";
 import { recoverLeftovers } from "../machine/recovery.ts";
 import { RunLedger } from "../machine/ledger.ts";
+import { type Capture, type CapturedInterface, newCapture } from "../machine/capture.ts";
 import type { MpTest } from "../netifdirect/table.ts";
 import { dropMismatch, kernelDrops, kernelStrict } from "../netifdirect/kernel_drops.ts";
 import {
@@ -129,9 +130,17 @@ async function runInSession(
   const children: ChildProc[] = [];
   let failure: string | null = null;
   let finalStats: (IfStats | null)[] = [];
+  let capture: Capture | null = null;
+  let captured: CapturedInterface[] | undefined;
   try {
-    for (const [name, value] of Object.entries(options.knobs)) journal.setInt(name, value);
+    const knobs = { ...options.knobs, ...options.testKnobs?.[test.name] };
+    for (const [name, value] of Object.entries(knobs)) journal.setInt(name, value);
     test.init(ctx);
+    if (options.pcapDir && !interruption.signal) {
+      capture = newCapture(session, journal, options.pcapDir, options.pcapPrefix ?? test.name);
+      await capture.begin();
+      ledger.noteChildren(capture.pids());
+    }
     if (interruption.signal) {
       failure = `the run was interrupted by ${interruption.signal}`;
     } else {
@@ -145,6 +154,13 @@ async function runInSession(
       ledger.noteChildren(children.map((c) => c.pid));
       failure = await sequenceAndReap(children, options, interruption, log, graces);
     }
+    if (capture) {
+      captured = await capture.finish();
+      capture = null;
+      for (const c of captured) {
+        log.info(`pcap: ${c.file}: ${c.out} frames out, ${c.in} in`);
+      }
+    }
   } catch (e) {
     failure = e instanceof SktError ? e.message : `${(e as Error).message ?? e}`;
     for (const child of children) child.terminate(`the parent failed: ${failure}`, graces.killMs);
@@ -156,6 +172,7 @@ async function runInSession(
     } catch {
       // strict only: its accounting is then unmeasured
     }
+    await capture?.abort().catch(() => {});
     const problems = runFini(test, ctx);
     if (problems.length > 0) {
       failure ??= `cleanup failed: ${problems.join("; ")}`;
@@ -185,6 +202,7 @@ async function runInSession(
     ...(drops.length > 0 ? { kernelDrops: drops } : {}),
     interrupted: interruption.signal,
     strict,
+    ...(captured ? { pcap: captured } : {}),
   };
 }
 

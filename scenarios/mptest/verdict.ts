@@ -3,6 +3,7 @@
  * message, and the test's record with its verdict.
  */
 import type { BackendName } from "../machine/backend.ts";
+import type { CapturedInterface } from "../machine/capture.ts";
 import type { ChildResult } from "../netifdirect/defs.ts";
 import type { MpTest } from "../netifdirect/table.ts";
 import type { KernelDrops } from "../netifdirect/kernel_drops.ts";
@@ -56,6 +57,8 @@ export interface TestRecord {
   interrupted: Deno.Signal | null;
   /** skt's strict verdict beside upstream's (netifdirect/strict.ts); null when skipped */
   strict: StrictReport | null;
+  /** with --pcap: the files written and their frame counts; absent otherwise */
+  pcap?: CapturedInterface[] | null;
 }
 
 export function skipRecord(

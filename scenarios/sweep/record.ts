@@ -5,6 +5,20 @@
  * the JSON Lines schema documented in docs/reports.md.
  */
 import type { TestRecord } from "../mptest/parent.ts";
+import type { CapturedInterface } from "../machine/capture.ts";
+import config from "../../deno.json" with { type: "json" };
+
+/** This skt's version (deno.json), recorded so that `compare` can say when it differs. */
+export const SKT_VERSION: string = config.version;
+
+/** The machine a run ran on, as `compare` names it: "host (os arch)". */
+export function machineName(): string {
+  let host = "unknown host";
+  try {
+    host = Deno.hostname();
+  } catch { /* no --allow-sys: the rest still tells machines apart */ }
+  return `${host} (${Deno.build.os} ${Deno.build.arch})`;
+}
 
 /** Bumped when a field changes meaning or disappears (adding fields does not bump it). */
 export const RUN_RECORD_SCHEMA = 1;
@@ -25,6 +39,12 @@ export interface EventCounts {
 export interface RunRecord extends TestRecord {
   /** this layout's version (RUN_RECORD_SCHEMA): changes when a field changes meaning or goes away */
   schema: typeof RUN_RECORD_SCHEMA;
+  /** the skt version that ran it (absent in records of older versions) */
+  skt?: string;
+  /** where it ran: "host (os arch)" (absent in records of older versions) */
+  machine?: string;
+  /** with --pcap: per interface, the file and its frames out/in and the backend's count; else null */
+  pcap?: CapturedInterface[] | null;
   /** 1-based: the Nth run of this test in the sweep */
   iteration: number;
   /** ISO 8601 time the run started */
@@ -52,6 +72,8 @@ export interface RunRecord extends TestRecord {
 }
 
 export interface RunContext {
+  /** the machine's name (machineName()); tests pass a fixed one */
+  machine?: string;
   iteration: number;
   startedAt: Date;
   packets: number;
@@ -102,6 +124,9 @@ export function toRunRecord(record: TestRecord, ctx: RunContext): RunRecord {
     expiryPropDelayNs: meanDelay((r) => r.expiryPropDelayNs),
     interrupted: record.interrupted,
     strict: record.strict,
+    skt: SKT_VERSION,
+    machine: ctx.machine ?? machineName(),
+    pcap: record.pcap ?? null,
     children: record.children,
     log: record.verdict === "fail" ? [...ctx.log] : null,
   };

@@ -127,7 +127,11 @@ export async function runSweep(
       debug: (line) => config.run.verbose && capture(line),
     };
     const startedAt = new Date();
-    const result = await runner(planned.test, config.run, { log, writeLine: capture });
+    // with --pcap each run gets its own files: TEST-ITERATION-feth0.pcapng
+    const options = config.run.pcapDir
+      ? { ...config.run, pcapPrefix: `${planned.test.name}-${planned.iteration}` }
+      : config.run;
+    const result = await runner(planned.test, options, { log, writeLine: capture });
     const record = toRunRecord(result, {
       iteration: planned.iteration,
       startedAt,

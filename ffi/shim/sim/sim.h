@@ -192,6 +192,7 @@ enum {
 	SC_SIM_CORRUPT_FRAME, SC_SIM_CORRUPT_OFFSET, SC_SIM_TB_NUMER, SC_SIM_TB_DENOM,
 	SC_SIM_ADV_IGNORE_DISABLE, SC_SIM_DROP_WITHOUT_EVENT, SC_SIM_EXPIRED_WRONG_STATUS,
 	SC_SIM_LOSE_FRAME_EVERY, SC_SIM_STATUS_WRONG_PKTID, SC_SIM_ADV_HOLD_MS,
+	SC_SIM_CAPTURE, SC_SIM_TX_SLOWDOWN,
 	SC_COUNT
 };
 #define SIM_STR_MAX 32
@@ -303,6 +304,11 @@ int sim_rx_publish(struct channel *ch); /* tail := ktail; returns frames visible
 /* txsync.c */
 int sim_tx_sync(struct channel *ch);
 int sim_rx_sync(struct channel *ch);
+
+/* capture.c, slowdown.c: test knobs debug.sim.capture, debug.sim.tx_slowdown */
+void sim_capture_frame(const struct sim_ifnet *ifp, const uint8_t *frame, uint32_t len);
+void sim_capture_flush(void);
+void sim_tx_slowdown(int chan, int64_t percent);
 
 /* event.c */
 void sim_event_post(struct sim_ifnet *ifp, int chan, uint32_t type, const void *data, uint16_t len);

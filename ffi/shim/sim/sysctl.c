@@ -75,6 +75,8 @@ static const struct sc_def defs[SC_COUNT] = {
 	[SC_SIM_LOSE_FRAME_EVERY] = { "debug.sim.lose_frame_every", T_INT, 0, 0, INT32_MAX },
 	[SC_SIM_STATUS_WRONG_PKTID] = { "debug.sim.status_wrong_pktid", T_INT, 0, 0, 1 },
 	[SC_SIM_ADV_HOLD_MS]     = { "debug.sim.adv_hold_ms", T_INT, 0, 0, 60000 },
+	[SC_SIM_CAPTURE]         = { "debug.sim.capture", T_INT, 0, 0, 1 },
+	[SC_SIM_TX_SLOWDOWN]     = { "debug.sim.tx_slowdown", T_INT, 0, 0, 1000 },
 };
 
 #define LL_PREFIX_DEFAULT "llw"

@@ -139,6 +139,8 @@ static void deliver(struct sim_ifnet *ifp, int peer, struct sim_pkt *p, uint32_t
 	int64_t cf = sim_sc(SC_SIM_CORRUPT_FRAME), co = sim_sc(SC_SIM_CORRUPT_OFFSET);
 	if (cf > 0 && n == (uint64_t)cf && co >= 0 && (uint64_t)co < len)
 		dst[co] ^= 0xff;        /* test knob: a bad frame for the receiver to catch */
+	if (sim_sc(SC_SIM_CAPTURE))
+		sim_capture_frame(ifp, dst, len);   /* on the wire (capture.c) */
 	ca->rxs[kt % SIM_RX_SLOTS] = sim_off(q);
 	hold->kt = kt + 1;
 	*ring_mask |= 1u << t;
@@ -325,6 +327,8 @@ int sim_tx_sync(struct channel *ch)
 		sim_pool_free(ca, p);
 	}
 	rx_release(&hold);
+	if (sim_sc(SC_SIM_CAPTURE))
+		sim_capture_flush();
 	atomic_store_explicit(&h->khead, head, memory_order_relaxed);
 	/* TX completes inline: every slot is free again, but one (the kernel's
 	 * rings keep one slot empty: os_channel_available_slot_count) */
@@ -337,6 +341,9 @@ int sim_tx_sync(struct channel *ch)
 	 * frames and everything sent meanwhile dropped); a no-op otherwise */
 	if (hold.full)
 		sched_yield();
+	int64_t slow = sim_sc(SC_SIM_TX_SLOWDOWN);
+	if (slow != 0)
+		sim_tx_slowdown(ch->idx, slow);
 	return 0;
 }
 
