@@ -161,6 +161,7 @@ int axp_tx_sync(struct channel *ch);
 int axp_rx_sync(struct channel *ch);
 uint32_t axp_rx_pull(struct channel *ch);      /* moves RX descriptors into slots; returns user-visible frames */
 uint32_t axp_tx_free(struct channel *ch);      /* user-visible free TX slots, kicking a pending TX ring */
+uint32_t axp_rx_waiting(struct channel *ch);   /* descriptors produced on the RX ring, not yet taken */
 int axp_xdp_stats(struct channel *ch, struct xdp_statistics *st);
 void axp_pool_put(struct channel *ch, struct axp_pkt *p);
 struct axp_pkt *axp_pool_get(struct channel *ch, int rx);

@@ -216,7 +216,7 @@ int32_t plat_ifnet_get_stats(const char *ifname, uint64_t *out, uint32_t n)
 			break;
 		if (axp_xdp_stats(ch, &st) != 0)
 			st = ch->last_stats;
-		uint32_t waiting = xsk_cons_nb_avail(&ch->rx, AXP_RX_SLOTS);
+		uint32_t waiting = axp_rx_waiting(ch);
 		v[SKT_STAT_XSK_RX_UNREAD] = waiting + (ch->rxr.ktail - ch->rxr.head);
 		uint64_t accounted = ch->c.rx_frames + waiting + st.rx_dropped + st.rx_ring_full;
 		if (link_stats(ifname, again) != 0 || tries >= SNAPSHOT_TRIES ||

@@ -223,6 +223,17 @@ uint32_t axp_rx_pull(struct channel *ch)
 	return ch->rxr.tail - ch->rxr.head;
 }
 
+/*
+ * Descriptors the kernel has produced on the RX ring that were not taken yet.
+ * Read from the shared producer itself: libxdp's xsk_cons_nb_avail refreshes
+ * its cached producer only once the cached entries are used up, so it can
+ * report 32 while the kernel has produced 1024.
+ */
+uint32_t axp_rx_waiting(struct channel *ch)
+{
+	return __atomic_load_n(ch->rx.producer, __ATOMIC_ACQUIRE) - ch->rx.cached_cons;
+}
+
 int axp_rx_sync(struct channel *ch)
 {
 	struct channel_ring_desc *r = &ch->rxr;
