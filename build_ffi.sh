@@ -37,6 +37,17 @@ outputs=("$out/libskt_sim.$ext" "$out/sim_test" "$out/sim_kill_test" "$out/ref_c
 if [ "$(uname -s)" = Darwin ] && [ -f ffi/shim/darwin/backend.c ]; then
 	outputs+=("$out/libskt_skywalk.dylib")
 fi
+# afxdp backend (issue 14): Linux with libxdp and libbpf (Debian: libxdp-dev libbpf-dev)
+afxdp_missing=""
+if [ "$(uname -s)" != Linux ]; then
+	afxdp_missing="AF_XDP is Linux only"
+elif ! printf '#include <xdp/xsk.h>\n#include <bpf/libbpf.h>\nint main(void){return 0;}\n' |
+	"$cc" -x c -o /dev/null - -lxdp -lbpf >/dev/null 2>&1; then
+	afxdp_missing="libxdp or libbpf is missing (apt-get install libxdp-dev libbpf-dev)"
+fi
+if [ -z "$afxdp_missing" ]; then
+	outputs+=("$out/libskt_afxdp.so" "$out/afxdp_smoke" "$out/ref_child_afxdp")
+fi
 up_to_date() {
 	local o
 	for o in "${outputs[@]}"; do
@@ -48,6 +59,7 @@ if up_to_date; then
 	echo "$out is up to date" >&2
 	exit 0
 fi
+[ -z "$afxdp_missing" ] || rm -f "$out/libskt_afxdp.so" "$out/afxdp_smoke" "$out/ref_child_afxdp"
 
 cflags=(-std=c11 -O2 -g -fPIC -fvisibility=hidden -Wall -Wextra -Werror "${os[@]}" "${san[@]}")
 mkdir -p "$out"
@@ -75,4 +87,19 @@ if [ "$(uname -s)" = Darwin ] && [ -f ffi/shim/darwin/backend.c ]; then
 	"$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"skywalk"' "${shared[@]}" \
 		-o "$out/libskt_skywalk.dylib" ffi/shim/common/*.c ffi/shim/darwin/*.c -lSystem
 	echo "built $out/libskt_skywalk.dylib" >&2
+fi
+
+# afxdp backend (issue 14): the SPI subset over AF_XDP sockets on a veth pair
+if [ -z "$afxdp_missing" ]; then
+	"$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"afxdp"' "${shared[@]}" \
+		-o "$out/libskt_afxdp.so" ffi/shim/common/*.c ffi/shim/afxdp/*.c -lxdp -lbpf
+	echo "built $out/libskt_afxdp.so" >&2
+	"$cc" "${cflags[@]}" -Iffi/shim -o "$out/afxdp_smoke" tests/c/afxdp_smoke.c \
+		-L"$out" -lskt_afxdp -Wl,-rpath,"$rpath"
+	echo "built $out/afxdp_smoke" >&2
+	"$cc" "${cflags[@]}" -Iffi/shim -o "$out/ref_child_afxdp" tests/bench/c/ref_child.c \
+		-L"$out" -lskt_afxdp -Wl,-rpath,"$rpath"
+	echo "built $out/ref_child_afxdp" >&2
+else
+	echo "build_ffi.sh: not building the afxdp backend: $afxdp_missing" >&2
 fi

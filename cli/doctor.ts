@@ -17,6 +17,7 @@ import { pidIsAlive } from "../scenarios/machine/os.ts";
 import { NXCTL_CHECK_SYSCTL, parseJournal } from "../scenarios/machine/journal.ts";
 import { TESTS } from "../scenarios/netifdirect/table.ts";
 import { builtShimPath, loadShim } from "../ffi/loader.ts";
+import { afxdpBuildVerdict, type AfxdpFacts, afxdpFacts, afxdpLines } from "./doctor_afxdp.ts";
 import { Shim } from "../ffi/spi.ts";
 import { SktError } from "../ffi/errors.ts";
 import { kdkBuild, kernelBuildWarning, parseOpaqueU64 } from "./doctor_kernel.ts";
@@ -45,12 +46,13 @@ export interface DoctorFacts {
   uid: number | null;
   /** compilers found, "name: first line of --version" */
   compilers: string[];
-  shims: Record<BackendName, ShimFacts>;
+  shims: Partial<Record<BackendName, ShimFacts>> & Record<"sim" | "skywalk", ShimFacts>;
   /** kern.skywalk.disable_nxctl_check, null when unreadable */
   nxctlCheckDisabled: number | null;
   lock: { holder: LockHolder; alive: boolean } | "unreadable" | null;
   /** a persisted skywalk journal: its writer and how many changes it holds */
   journal: { pid: number; entries: number } | "unreadable" | null;
+  afxdp?: AfxdpFacts | null; // Linux only
 }
 
 /** Every feature bit some netifdirect test needs. */
@@ -60,10 +62,12 @@ export const REQUIRED_FEATURES = TESTS.reduce((m, t) => m | t.requiredFeatures, 
 export function backendVerdict(backend: BackendName, f: DoctorFacts): string | null {
   // the sim's domain reports every feature whatever the host kernel has
   const features = backend === "sim" ? REQUIRED_FEATURES : f.features;
-  const gate = skipReason(backend, REQUIRED_FEATURES, { ...f, features });
+  const gate = skipReason(backend, REQUIRED_FEATURES, { ...f, features, xsk: f.afxdp?.xsk });
   if (gate) return gate;
   const shim = f.shims[backend];
+  if (!shim) return "this skt does not know the backend";
   if (shim.problem) return shim.problem;
+  if (backend === "afxdp" && !shim.built && f.afxdp) return afxdpBuildVerdict(f.afxdp);
   if (!shim.built && f.compilers.length === 0) {
     return "its shim is not built and there is no C compiler to build it (install clang or gcc)";
   }
@@ -129,10 +133,11 @@ export function doctorLines(f: DoctorFacts): string[] {
   );
   for (const b of BACKENDS) {
     const s = f.shims[b];
+    if (!s) continue;
     add(
       `shim ${b}`,
-      b === "skywalk" && !darwin
-        ? "n/a (built on macOS only)"
+      (b === "skywalk" && !darwin) || (b === "afxdp" && f.os !== "linux")
+        ? `n/a (built on ${b === "afxdp" ? "Linux" : "macOS"} only)`
         : s.problem
         ? `unusable: ${s.problem}`
         : s.built
@@ -171,6 +176,7 @@ export function doctorLines(f: DoctorFacts): string[] {
         "the next skywalk run undoes them first",
     );
   }
+  if (f.afxdp) afxdpLines(f.afxdp, add);
   for (const b of BACKENDS) {
     const why = backendVerdict(b, f);
     add(`backend ${b}`, why ? `cannot run here: ${why}` : "can run here");
@@ -251,7 +257,7 @@ function readJournal(): DoctorFacts["journal"] {
   }
 }
 
-/** Looks at this machine. Reads only: never changes a sysctl or a file. */
+/** Looks at this machine. Reads only, but for afxdp's journaled probe pair (doctor_afxdp.ts). */
 export function gatherFacts(): DoctorFacts {
   const darwin = Deno.build.os === "darwin";
   const shims = Object.fromEntries(BACKENDS.map((b) => [b, shimFacts(b)])) as Record<
@@ -282,6 +288,7 @@ export function gatherFacts(): DoctorFacts {
       ? lockRead
       : { holder: lockRead, alive: pidIsAlive(lockRead.pid) },
     journal: darwin || Deno.env.get(STATE_DIR_ENV) ? readJournal() : null,
+    afxdp: Deno.build.os === "linux" ? afxdpFacts(shims) : null,
   };
 }
 

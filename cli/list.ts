@@ -2,6 +2,8 @@
 import { TESTS } from "../scenarios/netifdirect/table.ts";
 import { type BackendName, unavailableReason } from "../scenarios/machine/backend.ts";
 import { skipReason } from "../scenarios/machine/gate.ts";
+import { readXsk } from "../scenarios/mptest/parent.ts";
+import type { MpTest } from "../scenarios/netifdirect/table.ts";
 import { Shim } from "../ffi/spi.ts";
 import { SktError } from "../ffi/errors.ts";
 
@@ -18,7 +20,12 @@ function shimOrReason(backend: BackendName): Shim | string {
 }
 
 /** The same gate `run` applies; the sim's features live in its per-run domain and are all there. */
-function testReason(backend: BackendName, shim: Shim, required: bigint): string | null {
+function testReason(backend: BackendName, shim: Shim, test: MpTest): string | null {
+  const required = test.requiredFeatures;
+  if (backend === "afxdp") {
+    const facts = { os: Deno.build.os, features: null, uid: Deno.uid(), xsk: readXsk({ shim }) };
+    return skipReason(backend, required, facts) ?? test.afxdpSkip ?? null;
+  }
   if (backend !== "skywalk") return null;
   let features: bigint | null = null;
   try {
@@ -33,7 +40,7 @@ export function listCommand(backend: BackendName): number {
   const shim = shimOrReason(backend);
   const width = Math.max(...TESTS.map((t) => t.name.length));
   for (const t of TESTS) {
-    const why = typeof shim === "string" ? shim : testReason(backend, shim, t.requiredFeatures);
+    const why = typeof shim === "string" ? shim : testReason(backend, shim, t);
     const status = why ? `cannot run on ${backend}: ${why}` : `runs on ${backend}`;
     const note = t.upstreamRegistered
       ? ""

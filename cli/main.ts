@@ -2,7 +2,7 @@
  * skt: run xnu's Skywalk netif direct mptests.
  *
  *   skt list [--backend B]
- *   skt run NAME... [--backend sim|skywalk] [--packets N] [--batch N] [--timeout S] [--verbose]
+ *   skt run NAME... [--backend sim|skywalk|afxdp] [--packets N] [--batch N] [--timeout S] [--verbose]
  *           [--sim-timebase NUMER/DENOM]
  *   skt sweep [--filter GLOB]... [--repeat N] [--fail-fast] [--json FILE|-] [--junit FILE] [--tap]
  *             [--baseline OLD.jsonl] [--html FILE] [--pcap DIR]
@@ -53,7 +53,8 @@ const shown = (value: number) => ({ message: message`${text(String(value))}` });
 
 const backendOption = withDefault(
   option("--backend", choice(BACKENDS, { metavar: "BACKEND" }), {
-    description: message`which shim backend runs the tests: sim or skywalk (macOS)`,
+    description:
+      message`which shim backend runs the tests: sim, skywalk (macOS) or afxdp (Linux AF_XDP, root)`,
   }),
   DEFAULT_OPTIONS.backend,
   { message: message`skywalk on macOS, sim elsewhere` },

@@ -4,6 +4,7 @@ import { runMpTest, type RunOptions, type TestRecord } from "../scenarios/mptest
 import type { BackendName } from "../scenarios/machine/backend.ts";
 import type { Log } from "../scenarios/log.ts";
 import { UsageError } from "../ffi/errors.ts";
+import { PCAP_NOT_ON_AFXDP } from "../scenarios/machine/capture.ts";
 import { printError } from "./log.ts";
 import { exitStatus, resultLine } from "../scenarios/sweep/result_line.ts";
 
@@ -31,6 +32,9 @@ export interface RunArgs extends RunFlags {
 /** The driver's options from the shared flags; refuses bad knobs with a UsageError. */
 export function runOptionsFrom(flags: RunFlags): RunOptions {
   const { testKnobs } = parseKnobSpecs(flags.knobs, flags.backend);
+  if (flags.pcap !== undefined && flags.backend === "afxdp") {
+    throw new UsageError(PCAP_NOT_ON_AFXDP);
+  }
   if (flags.pcap !== undefined) preparePcapDir(flags.pcap);
   return {
     backend: flags.backend,

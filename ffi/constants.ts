@@ -105,3 +105,47 @@ export const IfStat = {
   /** how many counters there are (not a counter) */
   count: 18,
 } as const;
+
+/**
+ * The afxdp backend's counters, appended to IfStat's (SKT_STAT_XDP_* .. in
+ * skt_shim.h): the socket's XDP_STATISTICS, the veth's own counters, the XDP
+ * mode, and the UMEM offsets that prove split pools.
+ */
+export const XdpStat = {
+  /** 1 native (DRV), 2 generic (SKB) */
+  mode: 18,
+  /** bound zero copy (XDP_OPTIONS) */
+  zeroCopy: 19,
+  /** 1 when XDP_ZEROCOPY was tried first (copy mode) */
+  zeroCopyTried: 20,
+  /** the errno of that try, 0 when it was accepted */
+  zeroCopyErrno: 21,
+  rxDropped: 22,
+  rxInvalidDescs: 23,
+  txInvalidDescs: 24,
+  rxRingFull: 25,
+  rxFillRingEmptyDescs: 26,
+  txRingEmptyDescs: 27,
+  linkRxPackets: 28,
+  linkRxDropped: 29,
+  linkTxPackets: 30,
+  linkTxDropped: 31,
+  /** descriptors taken from the socket's RX ring */
+  rxFrames: 32,
+  /** addresses taken from the completion ring */
+  txCompleted: 33,
+  /** TX descriptors whose chunk lies in the RX half of a split UMEM */
+  txInRxRegion: 34,
+  txAddrMin: 35,
+  txAddrMax: 36,
+  rxAddrMin: 37,
+  rxAddrMax: 38,
+  /** frames in the RX ring and slots the user had not taken when the counters were read */
+  rxUnread: 39,
+  /** ms the reading waited for the frames the veth counted in to reach the socket */
+  statsWaitMs: 40,
+  count: 41,
+} as const;
+
+/** SKT_STAT_XDP_MODE values. */
+export const XDP_MODE_NAMES: Record<number, string> = { 1: "DRV", 2: "SKB" };

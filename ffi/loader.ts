@@ -11,8 +11,11 @@ import { SHIM_ABI_VERSION, type ShimSymbols, symbols } from "./symbols.ts";
 export const SHIM_ENV = "SKT_SHIM";
 import { ShimLoadError } from "./errors.ts";
 
-/** A shim backend: the real SPI (`skywalk`, macOS) or its userspace model (`sim`). */
-export type BackendName = "sim" | "skywalk";
+/**
+ * A shim backend: the real SPI (`skywalk`, macOS), its userspace model (`sim`),
+ * or Linux AF_XDP on a veth pair standing in for the SPI (`afxdp`).
+ */
+export type BackendName = "sim" | "skywalk" | "afxdp";
 
 const libExtension = Deno.build.os === "darwin" ? "dylib" : "so";
 const opened = new Map<string, ShimSymbols>();

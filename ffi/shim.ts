@@ -128,9 +128,9 @@ export class Shim implements ShimCore {
     );
     return uuid;
   }
-  /** The interface's counters (IfStat order); the sim fills them all. */
-  ifnetStats(ifname: string): bigint[] {
-    const out = new BigUint64Array(IfStat.count);
+  /** The interface's counters (IfStat order); `count` asks for more (XdpStat, afxdp only). */
+  ifnetStats(ifname: string, count: number = IfStat.count): bigint[] {
+    const out = new BigUint64Array(count);
     const n = this.check(
       this.symbols.skt_ifnet_get_stats(cString(ifname), out, out.length),
       `get ${ifname} stats`,

@@ -147,7 +147,7 @@ const CASES: Case[] = [
     name: "unknown backend",
     args: ["run", T, "--backend", "bsd"],
     code: USAGE,
-    stderr: /^skt: `--backend`: Expected one of "sim" and "skywalk", but got "bsd"\.$/,
+    stderr: /^skt: `--backend`: Expected one of "sim", "skywalk", and "afxdp", but got "bsd"\.$/,
   },
   {
     name: "unknown flag",

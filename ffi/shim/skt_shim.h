@@ -86,6 +86,33 @@ SKT_EXPORT int32_t skt_ifnet_get_stats(const char *ifname, uint64_t *out, uint32
  * its interface when the channel closes (frames in flight when the receiver stopped) */
 #define SKT_STAT_RX_LEFT_AT_CLOSE  17
 #define SKT_STAT_COUNT             18
+/* afxdp only (appended after SKT_STAT_COUNT; the sim and skywalk write SKT_STAT_COUNT):
+ * the socket's XDP_STATISTICS, the veth's own counters, the XDP mode and
+ * what the UMEM addresses prove about split pools */
+#define SKT_STAT_XDP_MODE          18 /* 1 native (DRV), 2 generic (SKB) */
+#define SKT_STAT_XDP_ZEROCOPY      19 /* XDP_OPTIONS: 1 if bound zero copy */
+#define SKT_STAT_XDP_ZC_TRIED      20 /* 1 if XDP_ZEROCOPY was tried first */
+#define SKT_STAT_XDP_ZC_ERRNO      21 /* its errno (0: accepted) */
+#define SKT_STAT_XSK_RX_DROPPED    22 /* xdp_statistics.rx_dropped */
+#define SKT_STAT_XSK_RX_INVALID    23 /* rx_invalid_descs */
+#define SKT_STAT_XSK_TX_INVALID    24 /* tx_invalid_descs */
+#define SKT_STAT_XSK_RX_RING_FULL  25 /* rx_ring_full */
+#define SKT_STAT_XSK_FILL_EMPTY    26 /* rx_fill_ring_empty_descs */
+#define SKT_STAT_XSK_TX_RING_EMPTY 27 /* tx_ring_empty_descs */
+#define SKT_STAT_LINK_RX_PACKETS   28 /* the interface's rtnl_link_stats */
+#define SKT_STAT_LINK_RX_DROPPED   29
+#define SKT_STAT_LINK_TX_PACKETS   30
+#define SKT_STAT_LINK_TX_DROPPED   31
+#define SKT_STAT_XSK_RX_FRAMES     32 /* descriptors taken from the RX ring */
+#define SKT_STAT_XSK_TX_COMPLETED  33 /* addresses taken from the completion ring */
+#define SKT_STAT_TX_IN_RX_REGION   34 /* TX descriptors whose frame lies in the RX half */
+#define SKT_STAT_TX_ADDR_MIN       35 /* lowest / highest UMEM offset sent and received */
+#define SKT_STAT_TX_ADDR_MAX       36
+#define SKT_STAT_RX_ADDR_MIN       37
+#define SKT_STAT_RX_ADDR_MAX       38
+#define SKT_STAT_XSK_RX_UNREAD     39 /* frames in the RX ring and RX slots the user has not advanced past */
+#define SKT_STAT_STATS_WAIT_MS     40 /* ms this reading waited for the frames counted in to reach the socket */
+#define SKT_STAT_AFXDP_COUNT       41
 
 /* --- nexus --- */
 SKT_EXPORT int32_t skt_nexus_controller_create(uint64_t *out /* skt_nxctl* */);

@@ -4,12 +4,14 @@
  * skywalk, the machine lock and the persisted journal).
  */
 import { Shim } from "../../ffi/spi.ts";
-import type { BackendName } from "../../ffi/loader.ts";
+import { type BackendName, builtShimPath, SHIM_ENV } from "../../ffi/loader.ts";
 import { EnvironmentError } from "../../ffi/errors.ts";
 import { osReason } from "./gate.ts";
 import { acquireMachineLock, type MachineLock } from "./machine_lock.ts";
 import { recoverJournal } from "./journal.ts";
+import { afxdpEnvPath } from "./veth.ts";
 import {
+  AFXDP_ENV,
   SIM_DOMAIN_ENV,
   SIM_DOMAIN_PREFIX,
   SIM_MACHINE_ENV,
@@ -20,11 +22,33 @@ import {
 import type { Log } from "../log.ts";
 
 export type { BackendName };
-export const BACKENDS: readonly BackendName[] = ["sim", "skywalk"];
+export const BACKENDS: readonly BackendName[] = ["sim", "skywalk", "afxdp"];
 
 /** Why a backend cannot run on this OS at all, or null (the rest of the gate: gate.ts). */
 export function unavailableReason(backend: BackendName): string | null {
-  return osReason(backend, Deno.build.os);
+  return osReason(backend, Deno.build.os) ?? afxdpBuildReason(backend);
+}
+
+/**
+ * afxdp: build_ffi.sh builds its shim only where libxdp and libbpf are
+ * installed; without them the backend is unavailable (a skip), not broken.
+ */
+function afxdpBuildReason(backend: BackendName): string | null {
+  if (backend !== "afxdp" || Deno.env.get(SHIM_ENV)) return null;
+  try {
+    Deno.statSync(builtShimPath("afxdp"));
+    return null;
+  } catch {
+    // not built: say why when the reason is the missing libraries
+  }
+  try {
+    Deno.statSync("/usr/include/xdp/xsk.h");
+    Deno.statSync("/usr/include/bpf/libbpf.h");
+    return null; // buildable: the loader's "run `deno task build`" applies
+  } catch {
+    return "the afxdp shim is not built: libxdp and libbpf are missing " +
+      "(apt-get install libxdp-dev libbpf-dev, then `deno task build`)";
+  }
 }
 
 /** One run's hold on a backend. */
@@ -94,6 +118,27 @@ export class SkywalkSession implements BackendSession {
   }
 }
 
+/**
+ * Linux AF_XDP on a veth pair: the pair, its namespaces and the environment
+ * file are the run's own (veth.ts), made by the test's init hook through the
+ * run's journal; so there is nothing to take here, and killed runs are undone
+ * by recovery.ts from their journals.
+ */
+export class AfxdpSession implements BackendSession {
+  readonly name = "afxdp" as const;
+  readonly childEnv: Record<string, string>;
+  readonly journalPath = null;
+
+  constructor(readonly shim: Shim, readonly runId: string) {
+    this.childEnv = { [AFXDP_ENV]: afxdpEnvPath(runId) };
+  }
+  prepare(): void {}
+  close(): void {}
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
 /** A name for one run's sim domain: unique per process and start time. */
 export function newRunId(): string {
   return `${Deno.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
@@ -113,6 +158,7 @@ export function openBackend(
   if (reason) throw new EnvironmentError(reason);
   const shim = Shim.load(name);
   if (name === "skywalk") return new SkywalkSession(shim);
+  if (name === "afxdp") return new AfxdpSession(shim, runId);
   const machine = Deno.env.get(SIM_MACHINE_ENV);
   if (machine) {
     onDomain(machine, false);
@@ -136,6 +182,13 @@ export function attachBackend(name: BackendName): Shim {
       );
     }
     shim.envAttach(domain);
+  }
+  if (name === "afxdp") {
+    const env = Deno.env.get(AFXDP_ENV);
+    if (!env) {
+      throw new EnvironmentError(`${AFXDP_ENV} is not set: children are started by \`skt run\``);
+    }
+    shim.envAttach(env);
   }
   return shim;
 }

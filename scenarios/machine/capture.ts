@@ -4,10 +4,10 @@
  * records each frame as it lands in the peer's RX ring (test knob
  * debug.sim.capture, ffi/shim/sim/capture.c): frames dropped before that are
  * not on the wire. On macOS, tcpdump reads each feth interface through BPF
- * into classic pcap, converted here; a frame's direction is told by its IPv6
+ * into classic pcap, converted here, a frame's direction told by its IPv6
  * source (the address of the interface's own end). The macOS path cannot be
  * run on this project's Linux machines: it is written to the man pages, not
- * yet tested on a Mac.
+ * yet tested on a Mac. afxdp refuses --pcap (PCAP_NOT_ON_AFXDP).
  */
 import { IfStat } from "../../ffi/constants.ts";
 import type { Shim } from "../../ffi/shim.ts";
@@ -22,7 +22,15 @@ import type { BackendSession } from "./backend.ts";
 import { SIM_DOMAIN_ENV } from "./env.ts";
 import type { Journal } from "./journal.ts";
 import { mergeByTime, parsePcap, parseSimCapture, toPcapng, type WireFrame } from "./pcapng.ts";
-import { EnvironmentError } from "../../ffi/errors.ts";
+import { EnvironmentError, UsageError } from "../../ffi/errors.ts";
+
+/**
+ * Measured: dumpcap on each veth end captured none of a run's frames; AF_XDP's
+ * TX (__dev_direct_xmit) and XDP's redirect to a socket both bypass the
+ * kernel's packet taps.
+ */
+export const PCAP_NOT_ON_AFXDP = "--pcap is not available on the afxdp backend: AF_XDP frames " +
+  "bypass the kernel's packet taps, so no capture tool sees them";
 
 /** What one interface's file holds. */
 export interface CapturedInterface {
@@ -57,13 +65,13 @@ export function newCapture(
   prefix: string,
 ): Capture {
   const domain = session.childEnv[SIM_DOMAIN_ENV];
-  return domain
-    ? new SimCapture(journal, domain, dir, prefix)
-    : new BpfCapture(session.shim, dir, prefix);
+  if (domain) return new SimCapture(journal, domain, dir, prefix);
+  if (session.name === "afxdp") throw new UsageError(PCAP_NOT_ON_AFXDP);
+  return new ToolCapture(TCPDUMP, session.shim, dir, prefix);
 }
 
 function writeFile(dir: string, prefix: string, ifname: string, frames: WireFrame[]): string {
-  const file = `${dir}/${prefix}-${ifname}.pcapng`;
+  const file = `${dir.replace(/(.)\/+$/, "$1")}/${prefix}-${ifname}.pcapng`;
   try {
     Deno.mkdirSync(dir, { recursive: true });
     Deno.writeFileSync(file, toPcapng(ifname, frames));
@@ -141,31 +149,63 @@ class SimCapture implements Capture {
   }
 }
 
-/** tcpdump on each feth interface (BPF), both directions, classic pcap into a scratch folder. */
-class BpfCapture implements Capture {
+/** How a capture tool is started on one interface, and the line it prints once it listens. */
+interface Tool {
+  name: string;
+  command(ifname: string, index: number, file: string): string[];
+  ready: RegExp;
+}
+
+/** macOS: tcpdump reads the feth interface through BPF (-U: each frame as it comes). */
+const TCPDUMP: Tool = {
+  name: "/usr/sbin/tcpdump",
+  command: (ifname, _i, file) => [
+    "/usr/sbin/tcpdump",
+    "-i",
+    ifname,
+    "-U",
+    "-s",
+    "0",
+    "-n",
+    "-w",
+    file,
+    "ip6",
+  ],
+  ready: /listening on/,
+};
+
+/**
+ * A capture tool on each interface of the pair, into classic pcap in a
+ * scratch folder. An interface's frames out are those of its own capture with
+ * its own IPv6 source; its frames in are its peer's out (a frame a receiver's
+ * tap cannot see, such as one redirected by XDP before the tap, still
+ * crossed).
+ */
+class ToolCapture implements Capture {
   private procs: { ifname: string; child: Deno.ChildProcess; file: string }[] = [];
   private scratch = "";
 
-  constructor(private shim: Shim, private dir: string, private prefix: string) {}
+  constructor(
+    private tool: Tool,
+    private shim: Shim,
+    private dir: string,
+    private prefix: string,
+  ) {}
 
   async begin(): Promise<void> {
     this.scratch = Deno.makeTempDirSync({ prefix: "skt-pcap-" });
-    for (const [ifname] of PAIR) {
+    for (const [i, [ifname]] of PAIR.entries()) {
       const file = `${this.scratch}/${ifname}.pcap`;
+      const [cmd, ...args] = this.tool.command(ifname, i, file);
       let child: Deno.ChildProcess;
       try {
-        child = new Deno.Command("/usr/sbin/tcpdump", {
-          // -U: write each frame as it comes; -s 0: whole frames; -n: no lookups
-          args: ["-i", ifname, "-U", "-s", "0", "-n", "-w", file, "ip6"],
-          stdin: "null",
-          stdout: "null",
-          stderr: "piped",
-        }).spawn();
+        child = new Deno.Command(cmd, { args, stdin: "null", stdout: "null", stderr: "piped" })
+          .spawn();
       } catch (e) {
-        throw new EnvironmentError(`--pcap needs /usr/sbin/tcpdump: ${(e as Error).message}`);
+        throw new EnvironmentError(`--pcap needs ${this.tool.name}: ${(e as Error).message}`);
       }
       this.procs.push({ ifname, child, file });
-      await listening(child, ifname);
+      await listening(child, this.tool, ifname);
     }
   }
 
@@ -176,7 +216,7 @@ class BpfCapture implements Capture {
   private async stop(): Promise<void> {
     for (const p of this.procs) {
       try {
-        p.child.kill("SIGINT"); // tcpdump flushes its file on SIGINT
+        p.child.kill("SIGINT"); // both tools flush their file on SIGINT
       } catch { /* already gone */ }
     }
     await Promise.all(this.procs.map((p) => p.child.status));
@@ -188,22 +228,25 @@ class BpfCapture implements Capture {
       [FETH0_NAME]: FETH0_INET6_ADDR,
       [FETH1_NAME]: FETH1_INET6_ADDR,
     };
-    const result = this.procs.map(({ ifname, file }) => {
+    const out = new Map(this.procs.map(({ ifname, file }) => {
       const src = inet6Pton(own[ifname]);
-      const frames = parsePcap(readOrEmpty(file), "in").map((f): WireFrame => ({
-        ...f,
-        direction: sameBytes(f.data.subarray(22, 38), src) ? "out" : "in",
-      }));
-      const outN = frames.filter((f) => f.direction === "out").length;
+      const sent = parsePcap(readOrEmpty(file), "out")
+        .filter((f) => sameBytes(f.data.subarray(22, 38), src));
+      return [ifname, sent];
+    }));
+    const result = PAIR.map(([ifname, peer]) => {
+      const sent = out.get(ifname) ?? [],
+        received = (out.get(peer) ?? [])
+          .map((f) => ({ ...f, direction: "in" as const }));
       let counted: number | null = null;
       try {
         counted = Number(this.shim.ifnetStats(ifname)[IfStat.txDelivered]);
-      } catch { /* the kernel keeps no such counter for skt */ }
+      } catch { /* the backend keeps no such counter */ }
       return {
         ifname,
-        file: writeFile(this.dir, this.prefix, ifname, frames),
-        out: outN,
-        in: frames.length - outN,
+        file: writeFile(this.dir, this.prefix, ifname, mergeByTime(sent, received)),
+        out: sent.length,
+        in: received.length,
         counted,
       };
     });
@@ -221,18 +264,18 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Waits for tcpdump's "listening on IF" line: from then on BPF sees every frame. */
-async function listening(child: Deno.ChildProcess, ifname: string): Promise<void> {
+/** Waits for the tool's "listening" line: from then on it sees every frame. */
+async function listening(child: Deno.ChildProcess, tool: Tool, ifname: string): Promise<void> {
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let seen = "";
-  while (!seen.includes("listening on")) {
+  while (!tool.ready.test(seen)) {
     const { value, done } = await reader.read();
     if (done) {
-      throw new EnvironmentError(`tcpdump could not capture on ${ifname}: ${seen.trim()}`);
+      throw new EnvironmentError(`${tool.name} could not capture on ${ifname}: ${seen.trim()}`);
     }
     seen += value;
   }
-  // keep draining so tcpdump never blocks on a full pipe
+  // keep draining so the tool never blocks on a full pipe
   (async () => {
     while (!(await reader.read()).done) { /* discard */ }
   })();

@@ -14,6 +14,8 @@ export const SIM_DOMAIN_ENV = "SKT_SIM_DOMAIN";
  * sysctls and interfaces are put back, as they must be on a real kernel.
  */
 export const SIM_MACHINE_ENV = "SKT_SIM_MACHINE";
+/** The environment variable that tells an afxdp child its run's environment file (veth.ts). */
+export const AFXDP_ENV = "SKT_AFXDP_ENV";
 /** Overrides where sim domains are made (default /dev/shm, else $TMPDIR). */
 export const SIM_ROOT_ENV = "SKT_SIM_ROOT";
 /** Test-only: a fault a child injects into its own run (scenarios/netifdirect/faults.ts). */

@@ -15,6 +15,8 @@ export interface MachineFacts {
   features: bigint | null;
   /** effective uid, or null where there is none (Windows) */
   uid: number | null;
+  /** afxdp: 0 when socket(AF_XDP) works here, its errno when not, null when unknown */
+  xsk?: number | null;
 }
 
 /** kern.skywalk.features bit names, in bit order. */
@@ -39,6 +41,9 @@ export function osReason(backend: BackendName, os: string): string | null {
   if (backend === "skywalk" && os !== "darwin") {
     return `the skywalk backend needs macOS with a development kernel (this is ${os})`;
   }
+  if (backend === "afxdp" && os !== "linux") {
+    return `the afxdp backend needs Linux (AF_XDP sockets on a veth pair; this is ${os})`;
+  }
   return null;
 }
 
@@ -59,6 +64,11 @@ export function featureReason(required: bigint, features: bigint | null): string
 
 /** Why the backend needs more privilege than this process has, or null. */
 export function privilegeReason(backend: BackendName, uid: number | null): string | null {
+  if (backend === "afxdp" && uid !== 0) {
+    return `the afxdp backend needs root (network namespaces, a veth pair, XDP programs); this is ${
+      uid === null ? "an unknown user" : `uid ${uid}`
+    }: run it with sudo`;
+  }
   if (backend !== "skywalk" || uid === 0) return null;
   return `the skywalk backend needs root (sysctls, feth interfaces, nexus flows); this is ${
     uid === null ? "an unknown user" : `uid ${uid}`
@@ -74,6 +84,19 @@ export function skipReason(
   required: bigint,
   facts: MachineFacts,
 ): string | null {
+  if (backend === "afxdp") {
+    // no Skywalk features: the kernel's AF_XDP support and root instead
+    return osReason(backend, facts.os) ?? privilegeReason(backend, facts.uid) ??
+      xskReason(facts.xsk ?? null);
+  }
   return osReason(backend, facts.os) ?? featureReason(required, facts.features) ??
     privilegeReason(backend, facts.uid);
+}
+
+/** Why AF_XDP sockets can't be had here (the afxdp shim's skt.afxdp.xsk_socket probe), or null. */
+export function xskReason(xsk: number | null): string | null {
+  if (xsk === 0) return null;
+  if (xsk === null) return "whether this kernel has AF_XDP sockets could not be checked";
+  return `this kernel refuses AF_XDP sockets (socket(AF_XDP) failed with errno ${xsk}: ` +
+    "a kernel built without CONFIG_XDP_SOCKETS, or a sandbox that forbids them)";
 }

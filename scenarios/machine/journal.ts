@@ -12,6 +12,7 @@
 import { removeIfPresent } from "./state_files.ts";
 import type { Shim } from "../../ffi/spi.ts";
 import { EnvironmentError } from "../../ffi/errors.ts";
+import { netnsDelete } from "./host.ts";
 
 /** What a journal changes and undoes: the shim's sysctl and interface calls. */
 export type JournalTarget = Pick<
@@ -30,7 +31,15 @@ export const NXCTL_CHECK_SYSCTL = "kern.skywalk.disable_nxctl_check";
 export type JournalEntry =
   | { kind: "sysctl-int"; name: string; previous: number }
   | { kind: "sysctl-string"; name: string; previous: string }
-  | { kind: "ifnet"; name: string };
+  | { kind: "ifnet"; name: string }
+  // afxdp (veth.ts): a network namespace, a file and a directory the run made
+  | { kind: "netns"; name: string }
+  | { kind: "file"; name: string }
+  | { kind: "dir"; name: string };
+
+/** Entry kinds that name something made (undone by removing it), not a value changed. */
+type MadeKind = "ifnet" | "netns" | "file" | "dir";
+const MADE_KINDS: readonly string[] = ["ifnet", "netns", "file", "dir"];
 
 export interface JournalFile {
   pid: number;
@@ -72,9 +81,35 @@ export class Journal<T extends JournalTarget = Shim> {
     }
   }
 
+  /** Records a network namespace about to be made (afxdp), deleted on undo. */
+  noteNetns(name: string): void {
+    this.#noteMade("netns", name);
+  }
+
+  /** Records a file about to be written, removed on undo. */
+  noteFile(path: string): void {
+    this.#noteMade("file", path);
+  }
+
+  /** Records a directory something of the run is about to make, removed on undo if empty. */
+  noteDir(path: string): void {
+    this.#noteMade("dir", path);
+  }
+
+  #noteMade(kind: MadeKind, name: string): void {
+    if (!this.entries.some((e) => e.kind === kind && e.name === name)) {
+      this.#record({ kind, name } as JournalEntry);
+    }
+  }
+
   /** Restores the sysctl entries named (latest first), keeping the others. */
   restore(names: readonly string[]): void {
-    this.#undo((e) => e.kind !== "ifnet" && names.includes(e.name));
+    this.#undo((e) => !MADE_KINDS.includes(e.kind) && names.includes(e.name));
+  }
+
+  /** Undoes the entries of these kinds (latest first); returns what could not be undone. */
+  undoKinds(kinds: readonly JournalEntry["kind"][]): string[] {
+    return this.#undo((e) => kinds.includes(e.kind));
   }
 
   /** Undoes everything, latest first; collects failures instead of stopping at one. */
@@ -126,6 +161,12 @@ export function describeEntry(entry: JournalEntry): string {
       return `${entry.name} back to "${entry.previous}"`;
     case "ifnet":
       return `destroy ${entry.name}`;
+    case "netns":
+      return `delete network namespace ${entry.name}`;
+    case "file":
+      return `remove ${entry.name}`;
+    case "dir":
+      return `remove ${entry.name} if empty`;
   }
 }
 
@@ -145,6 +186,18 @@ export function undoEntry(shim: JournalTarget, entry: JournalEntry): void {
         if (!(e instanceof Error && /ENXIO|ENOENT/.test(e.message))) throw e;
       }
       break;
+    case "netns":
+      netnsDelete(entry.name);
+      break;
+    case "file":
+    case "dir":
+      try {
+        Deno.removeSync(entry.name);
+      } catch (e) {
+        // gone already; a directory others put something in stays theirs
+        if (!(e instanceof Deno.errors.NotFound) && entry.kind === "file") throw e;
+      }
+      break;
   }
 }
 
@@ -160,7 +213,8 @@ function isEntry(e: unknown): e is JournalEntry {
   const v = e as Record<string, unknown>;
   if (typeof v?.name !== "string" || v.name === "") return false;
   return (v.kind === "sysctl-int" && Number.isInteger(v.previous)) ||
-    (v.kind === "sysctl-string" && typeof v.previous === "string") || v.kind === "ifnet";
+    (v.kind === "sysctl-string" && typeof v.previous === "string") ||
+    MADE_KINDS.includes(v.kind as string);
 }
 
 /** Parses a journal file's text; throws when it is not a journal skt wrote. */

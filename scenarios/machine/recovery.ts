@@ -10,7 +10,8 @@ import { Shim } from "../../ffi/spi.ts";
 import { SpiError } from "../../ffi/errors.ts";
 import type { BackendName } from "../../ffi/loader.ts";
 import { SIM_DOMAIN_PREFIX, simRoot, stateDir } from "./env.ts";
-import { type JournalEntry, parseJournal, undoEntry } from "./journal.ts";
+import { type JournalEntry, type JournalTarget, parseJournal, undoEntry } from "./journal.ts";
+import { HOST_ONLY_TARGET, sweepRunNetns } from "./veth.ts";
 import { type LedgerRecord, RECORD_SUFFIX } from "./ledger.ts";
 import { isRunning, isVerifiable } from "./processes.ts";
 import { removeIfPresent, tidyStateDir } from "./state_files.ts";
@@ -32,7 +33,7 @@ export interface RestoreResult {
 export type JournalRestorer = (record: LedgerRecord, entries: JournalEntry[]) => RestoreResult;
 
 /** Reverts entries latest first, collecting failures instead of stopping at one. */
-export function undoEntries(shim: Shim, entries: readonly JournalEntry[]): RestoreResult {
+export function undoEntries(shim: JournalTarget, entries: readonly JournalEntry[]): RestoreResult {
   const problems: string[] = [];
   for (let i = entries.length - 1; i >= 0; i--) {
     try {
@@ -69,6 +70,8 @@ function restoreDirect(record: LedgerRecord, entries: JournalEntry[]): RestoreRe
 const restorers = new Map<BackendName, JournalRestorer>([
   ["sim", restoreSim],
   ["skywalk", restoreDirect],
+  // afxdp: namespaces, a file and a directory; undone without the shim (veth.ts)
+  ["afxdp", (_record, entries) => undoEntries(HOST_ONLY_TARGET, entries)],
 ]);
 
 /** Replaces the restorer of a backend (the plug for a backend-specific journal). */
@@ -102,6 +105,9 @@ export function recoverLeftovers(): RecoveryReport {
   for (const name of names) recoverRun(`${dir}/${name}`, report);
   if (names.length > 0) tidyStateDir(dir);
   sweepSimDomains(report);
+  const netns = sweepRunNetns(Deno.pid);
+  report.actions.push(...netns.actions);
+  report.problems.push(...netns.problems);
   return report;
 }
 

@@ -20,6 +20,7 @@ import { recoverLeftovers } from "../machine/recovery.ts";
 import { RunLedger } from "../machine/ledger.ts";
 import { type Capture, type CapturedInterface, newCapture } from "../machine/capture.ts";
 import type { MpTest } from "../netifdirect/table.ts";
+import { dropMismatch, kernelDrops, kernelStrict } from "../netifdirect/kernel_drops.ts";
 import {
   CHILD_IFNAMES,
   evaluateStrict,
@@ -125,7 +126,7 @@ async function runInSession(
     backend: session.shim.backend,
     domain: session.childEnv[SIM_DOMAIN_ENV],
   });
-  const ctx = { journal, log };
+  const ctx = { journal, log, runId: ledger.record.run };
   const children: ChildProc[] = [];
   let failure: string | null = null;
   let finalStats: (IfStats | null)[] = [];
@@ -181,6 +182,14 @@ async function runInSession(
 
   const reports = await Promise.all(children.map((c) => reportChild(c)));
   const { verdict, reason } = decideVerdict(failure, reports, children);
+  // afxdp: the receivers' gaps against the kernel's counters, in skt's strict verdict
+  const results = reports.map((r) => r.result);
+  const drops = kernelDrops(results);
+  const strict = options.backend === "afxdp"
+    ? kernelStrict(test.testId, results, CHILD_IFNAMES.slice(0, test.nchildren))
+    : strictVerdict(test, results, finalStats);
+  const mismatch = dropMismatch(drops);
+  if (mismatch) log.info(`strict: kernel drop count: ${mismatch}`);
   log.info(`Test ${test.name}: ${test.description} ${verdict === "pass" ? "PASSED" : "FAILED"}`);
   return {
     test: test.name,
@@ -190,10 +199,20 @@ async function runInSession(
     durationMs: performance.now() - started,
     children: reports,
     drops: reports.reduce((n, r) => n + (r.result?.gaps ?? 0), 0),
+    ...(drops.length > 0 ? { kernelDrops: drops } : {}),
     interrupted: interruption.signal,
-    strict: strictVerdict(test, reports.map((r) => r.result), finalStats),
+    strict,
     ...(captured ? { pcap: captured } : {}),
   };
+}
+
+/** afxdp: 0 when socket(AF_XDP) works here, else its errno; null when it can't be asked. */
+export function readXsk(session: Pick<BackendSession, "shim">): number | null {
+  try {
+    return session.shim.sysctlGetInt("skt.afxdp.xsk_socket");
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -208,11 +227,15 @@ function gate(
   log: Log,
 ): string | null {
   const features = session ? readFeatures(session) : null;
-  const skip = skipReason(options.backend, test.requiredFeatures, {
-    os: Deno.build.os,
-    features,
-    uid: Deno.uid(),
-  });
+  const afxdp = options.backend === "afxdp";
+  // without a session the backend is unavailable here (the OS, or afxdp's shim not buildable)
+  const skip = (session ? null : unavailableReason(options.backend)) ??
+    skipReason(options.backend, test.requiredFeatures, {
+      os: Deno.build.os,
+      features,
+      uid: Deno.uid(),
+      xsk: afxdp && session ? readXsk(session) : null,
+    }) ?? (afxdp ? test.afxdpSkip ?? null : null);
   if (skip === null) return null;
   if (features !== null && (test.requiredFeatures & features) !== test.requiredFeatures) {
     log.info(
@@ -254,7 +277,7 @@ function readFeatures(session: BackendSession): bigint | null {
 }
 
 /** fini, then whatever the journal still holds; returns what could not be undone. */
-function runFini(test: MpTest, ctx: { journal: Journal; log: Log }): string[] {
+function runFini(test: MpTest, ctx: { journal: Journal; log: Log; runId: string }): string[] {
   const problems: string[] = [];
   try {
     test.fini(ctx);

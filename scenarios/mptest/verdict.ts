@@ -6,6 +6,7 @@ import type { BackendName } from "../machine/backend.ts";
 import type { CapturedInterface } from "../machine/capture.ts";
 import type { ChildResult } from "../netifdirect/defs.ts";
 import type { MpTest } from "../netifdirect/table.ts";
+import type { KernelDrops } from "../netifdirect/kernel_drops.ts";
 import type { StrictReport } from "../netifdirect/strict.ts";
 import type { ChildProc } from "./children.ts";
 import type { RunOptions } from "./options.ts";
@@ -50,6 +51,8 @@ export interface TestRecord {
   children: ChildReport[];
   /** frames the receivers found missing in the peer's sequence */
   drops: number;
+  /** afxdp: each receiver's gaps against the kernel's drop counters (kernel_drops.ts) */
+  kernelDrops?: KernelDrops[];
   /** the signal that interrupted the run (SIGINT / SIGTERM), if any */
   interrupted: Deno.Signal | null;
   /** skt's strict verdict beside upstream's (netifdirect/strict.ts); null when skipped */

@@ -3,7 +3,7 @@
  * (xfer.ts, transfer.ts, send.ts, receive.ts, events.ts, tally.ts).
  */
 import type { Channel } from "../../ffi/spi.ts";
-import type { IfStat } from "../../ffi/constants.ts";
+import type { IfStat, XdpStat } from "../../ffi/constants.ts";
 import type { Log } from "../log.ts";
 
 export type { Log };
@@ -101,6 +101,8 @@ export interface ChildResult {
   ifAdvSpanMs?: number;
   /** this child's interface counters at the end (IfStat names), where the backend has them */
   ifStats?: Partial<Record<IfStatName, number>>;
+  /** afxdp: the socket's XDP_STATISTICS, the veth's counters, the XDP mode (XdpStat names) */
+  xdp?: Partial<Record<XdpStatName, number>>;
   /** what the strict checks need (strict.ts); never an input to upstream's verdict */
   strict?: StrictProbe;
 }
@@ -121,6 +123,7 @@ export interface StrictProbe {
 
 /** The name of one of the sim's interface counters (ffi/constants.ts IfStat, without its count). */
 export type IfStatName = Exclude<keyof typeof IfStat, "count">;
+export type XdpStatName = Exclude<keyof typeof XdpStat, "count">;
 
 /** channel_port of skywalk_test_utils.h */
 export interface ChannelPort {

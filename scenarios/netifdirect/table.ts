@@ -6,6 +6,7 @@
 import { SkFeature } from "../../ffi/constants.ts";
 import { FethFlags, fethPairCreate, fethPairDestroy } from "../machine/feth.ts";
 import type { Journal } from "../machine/journal.ts";
+import { vethPairCreate, vethPairDestroy, type VethSetup } from "../machine/veth.ts";
 import type { Log } from "../log.ts";
 import { NETIF_IFADV_INTERVAL, NETIF_TX_PKT_DROP_RATE, TestId } from "./defs.ts";
 
@@ -13,6 +14,8 @@ import { NETIF_IFADV_INTERVAL, NETIF_TX_PKT_DROP_RATE, TestId } from "./defs.ts"
 export interface HookContext {
   journal: Journal;
   log: Log;
+  /** the run's id: the afxdp backend names its network namespaces after it */
+  runId: string;
 }
 
 export interface MpTest {
@@ -27,6 +30,8 @@ export interface MpTest {
   upstreamRegistered: boolean;
   /** where the sim's behaviour for this test differs from the kernel's, in one line */
   simNote?: string;
+  /** why the test can't run on afxdp (its kernel feature has no AF_XDP counterpart), or null */
+  afxdpSkip?: string | null;
 }
 
 const NETIFDIRECT_FEATURES = SkFeature.skywalk | SkFeature.nexusNetif | SkFeature.devOrDebug;
@@ -38,9 +43,26 @@ const SPLIT_POOLS = USER_ACCESS | FethFlags.nonSharedSplitPools;
 
 const NXCTL_CHECK = "kern.skywalk.disable_nxctl_check";
 
+/**
+ * How afxdp stands in for the feth flags: no user access to the device pool
+ * (copy mode) binds with XDP_COPY after trying zero copy; split pools take TX
+ * and RX chunks from disjoint halves of the UMEM.
+ */
+export function afxdpSetup(flags: number): VethSetup {
+  return {
+    bind: (flags & FethFlags.userAccess) ? "auto" : "copy",
+    pool: (flags & FethFlags.nonSharedSplitPools) ? "split" : "shared",
+    mode: "auto",
+  };
+}
+
 /** skt_netifdirect_init_native_*: lift the nexus controller check, create the pair. */
 function initPair(flags: number): (ctx: HookContext) => void {
-  return ({ journal, log }) => {
+  return ({ journal, log, runId }) => {
+    if (journal.shim.backend === "afxdp") {
+      vethPairCreate(journal, runId, afxdpSetup(flags), log);
+      return;
+    }
     journal.setInt(NXCTL_CHECK, 1);
     fethPairCreate(journal, flags, log);
   };
@@ -57,6 +79,10 @@ function initWithKnob(name: string, value: number): (ctx: HookContext) => void {
 /** skt_netifdirect_fini*: put back the knob and the nxctl check, destroy the pair. */
 function fini(knob?: string): (ctx: HookContext) => void {
   return ({ journal }) => {
+    if (journal.shim.backend === "afxdp") {
+      vethPairDestroy(journal);
+      return;
+    }
     journal.restore(knob ? [knob, NXCTL_CHECK] : [NXCTL_CHECK]);
     fethPairDestroy(journal);
   };
@@ -81,8 +107,21 @@ function entry(
     fini: finiHook,
     upstreamRegistered,
     simNote,
+    afxdpSkip: AFXDP_SKIPS[testId] ?? null,
   };
 }
+
+/** The tests whose kernel feature AF_XDP lacks: skipped on afxdp, never emulated. */
+const AFXDP_SKIPS: Partial<Record<TestId, string>> = {
+  [TestId.ifAdvEnabled]:
+    "AF_XDP has no interface advisories (the kernel never pushes link reports to an XDP socket)",
+  [TestId.ifAdvDisabled]:
+    "AF_XDP has no interface advisories (the kernel never pushes link reports to an XDP socket)",
+  [TestId.channelEvents]:
+    "AF_XDP has no per-packet transmit status (the completion ring only hands buffers back)",
+  [TestId.expiryEvents]:
+    "AF_XDP has no per-packet expiry (a TX descriptor carries no deadline; nothing drops and notifies)",
+};
 
 const IF_ADV_INTVL = "net.link.fake.if_adv_intvl";
 const ADV_NOTE =

@@ -22,7 +22,7 @@ import {
   SKT_NETIF_DIRECT_TEST_EXPIRY_DEADLINE_NS,
 } from "./defs.ts";
 import { processChannelEvent, processIfAdv } from "./events.ts";
-import { interfaceStats } from "./if_stats.ts";
+import { interfaceStats, xdpStats } from "./if_stats.ts";
 import { lingerForAdvisories } from "./linger.ts";
 import { ProbeRecorder } from "./probe.ts";
 import { Receiver } from "./receive.ts";
@@ -255,6 +255,7 @@ export function sendAndReceive(shim: Shim, port: ChannelPort, a: SendReceiveArgs
     ifAdvLingerMs,
     ifAdvSpanMs: (a.eventFlags & EvFlagIfAdv) ? ifAdvSpanMs : undefined,
     ifStats: interfaceStats(shim, a.ifname),
+    xdp: xdpStats(shim, a.ifname),
     strict: probe.probe,
   };
 }

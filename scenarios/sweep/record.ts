@@ -111,6 +111,7 @@ export function toRunRecord(record: TestRecord, ctx: RunContext): RunRecord {
     framesSent: sum((r) => r.sent),
     framesReceived,
     drops: record.drops,
+    ...(record.kernelDrops ? { kernelDrops: record.kernelDrops } : {}),
     pps: transferMs ? Math.round(framesReceived / (transferMs / 1000)) : null,
     transferMs: transferMs === null ? null : round3(transferMs),
     events: {

@@ -2,6 +2,8 @@
 import type { TestRecord } from "../mptest/parent.ts";
 import { strictReason } from "../netifdirect/strict.ts";
 import { ExitCode } from "../../ffi/errors.ts";
+import { describeKernelDrops } from "../netifdirect/kernel_drops.ts";
+import { XDP_MODE_NAMES } from "../../ffi/constants.ts";
 
 /**
  * One line per test: name, backend, upstream's verdict (labelled when only
@@ -30,7 +32,24 @@ export function resultLine(r: TestRecord): string {
   if (strictWhy) tails.push(`strict: ${strictReason(r.strict!)}`);
   // a run that failed before it started children has no per-child part
   const body = children.length > 0 ? ` ${children.join(", ")}, drops ${r.drops}` : "";
-  return `${head}${body}${tails.length ? `: ${tails.join("; ")}` : ""}`;
+  return `${head}${body}${xdpPart(r)}${tails.length ? `: ${tails.join("; ")}` : ""}`;
+}
+
+/** afxdp: the XDP mode, zero copy, pps and the kernel's drop counters of each receiver. */
+function xdpPart(r: TestRecord): string {
+  const x = r.children.flatMap((c) => c.result?.xdp ? [c.result] : []);
+  if (x.length === 0) return "";
+  const modes = [...new Set(x.map((c) => XDP_MODE_NAMES[c.xdp!.mode ?? 0] ?? "?"))].join("/");
+  const zc = x[0].xdp!.zeroCopyTried
+    ? `, zero copy refused (errno ${x[0].xdp!.zeroCopyErrno})`.replace(
+      " refused (errno 0)",
+      " accepted",
+    )
+    : "";
+  const pps = x.map((c) => `${Math.round(c.received / (c.durationMs / 1000))}`).join("/");
+  const drops = (r.kernelDrops ?? []).map(describeKernelDrops).join("; ");
+  return `; XDP ${modes}${zc}${x[0].xdp!.zeroCopy ? ", zero copy" : ", copy"}, rx pps ${pps}` +
+    (drops ? `; ${drops}` : "");
 }
 
 /** Whether a run failed: upstream's verdict, or with `strict` also skt's strict one. */

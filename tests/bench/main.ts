@@ -1,7 +1,14 @@
 /**
- * `deno task bench`: the TypeScript harness against the C reference, on the sim.
+ * `deno task bench`: the TypeScript harness against the C reference, on the sim
+ * (default) or on the afxdp backend (Linux AF_XDP on a veth pair, as root).
  *
- *   deno task bench [--json] [--runs N] [--packets N] [--batch N] [--e2e-runs N] [--sweep-runs N]
+ *   deno task bench [--backend sim|afxdp] [--json] [--runs N] [--packets N] [--batch N]
+ *                   [--e2e-runs N] [--sweep-runs N]
+ *
+ * On afxdp the per-frame cost on one CPU is not measured (it needs both ends
+ * in one process, which the sim's own pair gives and a veth pair in two
+ * namespaces does not), and the frames the kernel dropped are reported beside
+ * the receivers' gaps.
  *
  * Throughput: netifdirecttxrx unpaced (--pace-us 0), the C pair and the TS pair
  * alternately, `--runs` times each; verified frames per second per direction.
@@ -13,9 +20,9 @@
 import { object } from "@optique/core/constructs";
 import { option } from "@optique/core/primitives";
 import { withDefault } from "@optique/core/modifiers";
-import { integer } from "@optique/core/valueparser";
+import { choice, integer } from "@optique/core/valueparser";
 import { run } from "@optique/run";
-import { type PairKind, type PairRun, REF_CHILD, runPair } from "./pairs.ts";
+import { type PairKind, type PairRun, refChildPath, runPair } from "./pairs.ts";
 import { oneTest, sevenTests, type Timed } from "./e2e.ts";
 import { median, summarize, type Summary } from "./stats.ts";
 import { machineInfo } from "./machine.ts";
@@ -23,6 +30,7 @@ import { cFrameCost, type FrameCost, tsFrameCost } from "./single_core.ts";
 import { breakdownOf, renderReport, type Report, targetsOf } from "./report.ts";
 
 const parser = object({
+  backend: withDefault(option("--backend", choice(["sim", "afxdp"] as const)), "sim" as const),
   json: option("--json"),
   runs: withDefault(option("--runs", integer({ min: 1, max: 100, metavar: "N" })), 5),
   packets: withDefault(
@@ -43,10 +51,14 @@ const progress = (line: string) => {
   if (!args.json) console.error(line);
 };
 
+const REF_CHILD = refChildPath(args.backend);
 try {
   Deno.statSync(REF_CHILD);
 } catch {
-  console.error(`bench: ${REF_CHILD} is missing; run \`deno task build\` (or \`deno task bench\`)`);
+  console.error(
+    `bench: ${REF_CHILD} is missing; run \`deno task build\` (or \`deno task bench\`)` +
+      (args.backend === "afxdp" ? " with libxdp-dev and libbpf-dev installed" : ""),
+  );
   Deno.exit(3);
 }
 
@@ -58,7 +70,7 @@ async function measure(): Promise<Report> {
   for (let i = 0; i < args.runs; i++) {
     // alternate, so that a noisy moment hits both pairs alike
     for (const kind of ["c", "ts"] as const) {
-      const r = await runPair(kind, options);
+      const r = await runPair(kind, options, args.backend);
       pairRuns[kind].push(r);
       progress(
         `${kind.padEnd(2)} run ${i + 1}/${args.runs}: ` +
@@ -70,7 +82,9 @@ async function measure(): Promise<Report> {
   }
 
   const frameCosts: Record<PairKind, FrameCost[]> = { c: [], ts: [] };
-  for (let i = 0; i < Math.min(args.runs, 3); i++) {
+  // both ends in one process: the sim's own pair only
+  const coreRuns = args.backend === "sim" ? Math.min(args.runs, 3) : 0;
+  for (let i = 0; i < coreRuns; i++) {
     frameCosts.c.push(await cFrameCost(args.coreFrames, args.batch));
     frameCosts.ts.push(tsFrameCost(args.coreFrames, args.batch));
     progress(
@@ -99,8 +113,12 @@ async function measure(): Promise<Report> {
     }
     return summarize(ms);
   }
-  const oneTestMs = await repeat(args.e2eRuns, "deno task run netifdirecttxrx", oneTest);
-  const sevenTestsMs = await repeat(args.sweepRuns, "seven tests", sevenTests);
+  const oneTestMs = await repeat(
+    args.e2eRuns,
+    "deno task run netifdirecttxrx",
+    () => oneTest(args.backend),
+  );
+  const sevenTestsMs = await repeat(args.sweepRuns, "seven tests", () => sevenTests(args.backend));
 
   function pairSummary(runs: PairRun[]) {
     const dir = (i: 0 | 1) => ({
@@ -109,6 +127,9 @@ async function measure(): Promise<Report> {
       pps: summarize(runs.map((r) => r.directions[i].pps)),
       verified: summarize(runs.map((r) => r.directions[i].verified)),
       drops: summarize(runs.map((r) => r.directions[i].drops)),
+      kernel_drops: runs.every((r) => r.directions[i].kernelDrops !== null)
+        ? summarize(runs.map((r) => r.directions[i].kernelDrops!))
+        : null,
     });
     return {
       directions: [dir(0), dir(1)],
@@ -123,7 +144,8 @@ async function measure(): Promise<Report> {
     machine: machineInfo(),
     load_average: { before: loadBefore, after: Deno.loadavg()[0] },
     config: {
-      backend: "sim",
+      backend: args.backend,
+      xdp_mode: pairRuns.c[0]?.xdpMode ?? null,
       test: "netifdirecttxrx",
       frame_bytes: 1514,
       packets: args.packets,
@@ -137,7 +159,7 @@ async function measure(): Promise<Report> {
     ts_c_ratio_by_direction: [0, 1].map((i) =>
       median(ts.directions[i].pps.values) / median(c.directions[i].pps.values)
     ),
-    single_core: {
+    single_core: coreRuns === 0 ? null : {
       frames: args.coreFrames,
       runs: frameCosts.c.length,
       c: coreC,

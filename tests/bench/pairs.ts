@@ -12,8 +12,16 @@ import type { Log } from "../../scenarios/log.ts";
 
 export type PairKind = "c" | "ts";
 
-/** ffi/build/ref_child, next to the shim it links against. */
+/** ffi/build/ref_child, next to the shim it links against (ref_child_afxdp: the afxdp shim). */
 export const REF_CHILD = new URL("../../ffi/build/ref_child", import.meta.url).pathname;
+export const REF_CHILD_AFXDP = new URL("../../ffi/build/ref_child_afxdp", import.meta.url).pathname;
+
+/** The backends the bench runs on. */
+export type BenchBackend = "sim" | "afxdp";
+
+export function refChildPath(backend: BenchBackend): string {
+  return backend === "afxdp" ? REF_CHILD_AFXDP : REF_CHILD;
+}
 
 /** Starts the C reference child with the same knobs the TS child gets. */
 export function refChildCommand(
@@ -23,7 +31,7 @@ export function refChildCommand(
   env: Record<string, string>,
 ): ChildCommand {
   return {
-    command: REF_CHILD,
+    command: refChildPath(options.backend === "afxdp" ? "afxdp" : "sim"),
     args: [String(index), ...workloadArgs(options)],
     env,
   };
@@ -37,6 +45,8 @@ export interface Direction {
   verified: number;
   /** frames missing from the sequence the receiver saw (RX ring overflow) */
   drops: number;
+  /** afxdp: drops the kernel counted at the receiver's socket (rx_dropped + rx_ring_full) */
+  kernelDrops: number | null;
   /** the receiver's send/receive loop, go to exit, in ms */
   loopMs: number;
   /** verified frames per second over the receiver's loop */
@@ -49,6 +59,8 @@ export interface PairRun {
   directions: [Direction, Direction];
   /** the driver's wall time for the whole test (spawn to fini) */
   wallMs: number;
+  /** afxdp: the XDP mode the sockets were attached in */
+  xdpMode: string | null;
 }
 
 const quiet: Log = { info: () => {}, debug: () => {} };
@@ -57,11 +69,12 @@ const quiet: Log = { info: () => {}, debug: () => {} };
 export async function runPair(
   kind: PairKind,
   options: Pick<RunOptions, "packets" | "batch" | "paceUs">,
+  backend: BenchBackend = "sim",
 ): Promise<PairRun> {
   const test = findTest("netifdirecttxrx")!;
   const stderr: string[] = [];
   const record = await runMpTest(test, {
-    backend: "sim",
+    backend,
     timeoutSec: 120,
     verbose: false,
     knobs: {},
@@ -86,7 +99,14 @@ export async function runPair(
       drops: r.gaps,
       loopMs: r.durationMs,
       pps: r.received / (r.durationMs / 1000),
+      kernelDrops: record.kernelDrops?.find((d) => d.child === to)?.kernel ?? null,
     };
   };
-  return { kind, directions: [direction(0, 1), direction(1, 0)], wallMs: record.durationMs };
+  const mode = record.kernelDrops?.map((d) => d.mode) ?? [];
+  return {
+    kind,
+    directions: [direction(0, 1), direction(1, 0)],
+    wallMs: record.durationMs,
+    xdpMode: mode.length ? [...new Set(mode)].join("/") : null,
+  };
 }

@@ -1,6 +1,6 @@
-/** --sim-knob TEST:NAME=VALUE: a knob for one test's runs only, refused for an unknown test. */
+/** --sim-knob TEST:NAME=VALUE (a knob for one test's runs only), and what --pcap refuses. */
 import { assertEquals, assertThrows } from "@std/assert";
-import { parseKnobSpecs } from "../../cli/run.ts";
+import { parseKnobSpecs, runOptionsFrom } from "../../cli/run.ts";
 import { UsageError } from "../../ffi/errors.ts";
 
 Deno.test("--sim-knob with a test sets the knob for that test only", () => {
@@ -19,5 +19,24 @@ Deno.test("--sim-knob with a test sets the knob for that test only", () => {
     () => parseKnobSpecs(["netifdirecttxrx:net.link.fake.tx_drops=1"], "sim"),
     UsageError,
     `unknown knob "net.link.fake.tx_drops"`,
+  );
+});
+
+Deno.test("--pcap on afxdp is refused before anything runs: its frames bypass the packet taps", () => {
+  assertThrows(
+    () =>
+      runOptionsFrom({
+        backend: "afxdp",
+        packets: 10,
+        batch: 8,
+        timeout: 10,
+        paceUs: 1,
+        verbose: false,
+        knobs: [],
+        strict: false,
+        pcap: "/tmp/never-made",
+      }),
+    UsageError,
+    "--pcap is not available on the afxdp backend",
   );
 });

@@ -10,6 +10,7 @@ import {
   regressedTests,
 } from "../compare.ts";
 import { xmlEscape } from "./junit.ts";
+import { EXACT_LIMIT } from "../stats.ts";
 
 const HEADER = ["test", "metric", "baseline", "new", "ratio new/old [CI]", "p (Holm)", ""];
 
@@ -78,8 +79,10 @@ export function compareNotes(c: Comparison): string[] {
     );
   }
   notes.push(
-    `Mann–Whitney U exact, Holm over ${c.family} comparisons, alpha ${c.options.alpha}, ` +
-      `threshold ${Math.round(c.options.threshold * 100)}%`,
+    `Mann–Whitney U toward worse (events: two-sided; exact up to ${EXACT_LIMIT} runs), ` +
+      `Hodges–Lehmann ratio with its ` +
+      `${Math.round((1 - c.options.alpha) * 1000) / 10}% interval, Holm over ${c.family} ` +
+      `comparisons, alpha ${c.options.alpha}, threshold ${Math.round(c.options.threshold * 100)}%`,
   );
   return notes;
 }

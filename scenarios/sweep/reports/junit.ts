@@ -10,6 +10,7 @@
 import { strictReason } from "../../netifdirect/strict.ts";
 import { failed } from "../result_line.ts";
 import { runLabel, type RunRecord, totals } from "../record.ts";
+import { describeKernelDrops } from "../../netifdirect/kernel_drops.ts";
 
 // XML 1.0 forbids these characters even when escaped; child messages may hold anything.
 // deno-lint-ignore no-control-regex
@@ -44,6 +45,7 @@ function runSummary(r: RunRecord): string {
   const e = r.events;
   return [
     ...children,
+    ...(r.kernelDrops ?? []).map(describeKernelDrops),
     `drops ${r.drops}, pps ${r.pps ?? "-"}, events ifadv ${e.ifAdv} chan ${e.chan} ` +
     `tx-status ${e.txStatus} tx-expired ${e.txExpired}`,
   ].join("\n");

@@ -7,6 +7,7 @@
  * and the `# Totals:` line. With `strict`, a strict failure is `not ok`.
  */
 import { runLabel, type RunRecord, totals } from "../record.ts";
+import { describeKernelDrops } from "../../netifdirect/kernel_drops.ts";
 import { strictReason } from "../../netifdirect/strict.ts";
 import { failed } from "../result_line.ts";
 
@@ -35,6 +36,8 @@ export function toKtap(
     const n = i + 1;
     // `#` starts a directive on a result line; the label never has one, a name might
     const name = runLabel(r).replace(/#/g, "");
+    // afxdp: the kernel's drop counters of each receiver, before the result line
+    for (const d of r.kernelDrops ?? []) lines.push(`# ${name}: ${describeKernelDrops(d)}`);
     lines.push(...strictLines(r, name));
     if (r.verdict === "skip") lines.push(`ok ${n} ${name} # SKIP ${oneLine(r.reason ?? "")}`);
     else if (!failed(r, strict)) lines.push(`ok ${n} ${name}`);

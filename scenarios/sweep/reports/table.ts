@@ -19,6 +19,8 @@ export interface TestSummary {
   medianDurationMs: number | null;
   /** over the runs that measured one */
   medianPps: number | null;
+  /** afxdp: drops the kernel counted over all runs (null where no run counted) */
+  kernelDrops: number | null;
 }
 
 /** Per test, in order of first appearance. */
@@ -32,6 +34,9 @@ export function summarize(records: readonly RunRecord[]): TestSummary[] {
     skips: runs.filter((r) => r.verdict === "skip").length,
     medianDurationMs: median(runs.filter((r) => r.verdict !== "skip").map((r) => r.durationMs)),
     medianPps: median(runs.flatMap((r) => r.pps === null ? [] : [r.pps])),
+    kernelDrops: runs.some((r) => r.kernelDrops)
+      ? runs.reduce((n, r) => n + (r.kernelDrops ?? []).reduce((m, d) => m + d.kernel, 0), 0)
+      : null,
   }));
 }
 
@@ -39,7 +44,11 @@ const HEADER = ["test", "runs", "pass", "fail", "skip", "median s", "median pps"
 
 /** The table as lines of text, columns aligned (numbers to the right). */
 export function summaryTable(records: readonly RunRecord[]): string[] {
-  const rows = summarize(records).map((s) => [
+  const summaries = summarize(records);
+  // afxdp runs add the drops the kernel counted
+  const kernel = summaries.some((s) => s.kernelDrops !== null);
+  const header = kernel ? [...HEADER, "kernel drops"] : HEADER;
+  const rows = summaries.map((s) => [
     s.test,
     String(s.runs),
     String(s.passes),
@@ -47,9 +56,10 @@ export function summaryTable(records: readonly RunRecord[]): string[] {
     String(s.skips),
     s.medianDurationMs === null ? "-" : (s.medianDurationMs / 1000).toFixed(3),
     s.medianPps === null ? "-" : String(Math.round(s.medianPps)),
+    ...(kernel ? [s.kernelDrops === null ? "-" : String(s.kernelDrops)] : []),
   ]);
-  const all = [HEADER, ...rows];
-  const widths = HEADER.map((_, col) => Math.max(...all.map((row) => row[col].length)));
+  const all = [header, ...rows];
+  const widths = header.map((_, col) => Math.max(...all.map((row) => row[col].length)));
   return all.map((row) =>
     row.map((cell, col) => col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))
       .join("  ")

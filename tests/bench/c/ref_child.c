@@ -9,7 +9,8 @@
  * a full UDP checksum verify) and the same sequence checks. Started by the TS
  * driver (scenarios/driver.ts, childCommand), it keeps the sequencer: ready
  * byte 0x00 on stdout, go byte on stdin, one JSON result line on stdout at the
- * end; logs on stderr. The sim domain comes from SKT_SIM_DOMAIN.
+ * end; logs on stderr. The sim domain comes from SKT_SIM_DOMAIN (afxdp: the run's
+ * environment file, SKT_AFXDP_ENV; build_ffi.sh links this file with each backend).
  *
  *   ref_child INDEX [--packets N] [--batch N] [--pace-us N]
  *   ref_child --self [--packets N] [--batch N]
@@ -291,6 +292,7 @@ static void sender_init(struct sender *tx)
 
 struct receiver {
 	uint32_t count, index, gaps;
+	int64_t last_number;     /* the highest packet number received, -1 if none */
 	_Alignas(8) int32_t io[SKT_IO_WORDS];
 };
 
@@ -340,6 +342,7 @@ static void channel_receive(struct port *port, struct receiver *rx, uint32_t lim
 			rx->gaps += pn - rx->index;
 			rx->index = pn;
 		}
+		rx->last_number = pn;
 		rx->count++;
 		rx->index++;
 		if (rx->index == limit) {
@@ -483,6 +486,7 @@ static int self_main(uint32_t how_many, uint32_t batch)
 
 	static struct sender tx;
 	static struct receiver rx;
+	rx.last_number = -1;
 	builder_init(&tx.b, mac0, mac1, IP0, IP1, 0x1234, 0x5678);
 	sender_init(&tx);
 	rx.io[SKT_IO_UPP] = 1;
@@ -521,6 +525,28 @@ static int self_main(uint32_t how_many, uint32_t batch)
 
 /* ------------------------------------------------------------------- main */
 
+/* ,"xdp":{...}: SKT_STAT_XDP_MODE .. SKT_STAT_XSK_RX_UNREAD by XdpStat's names */
+static void xdp_json(char *out, size_t len, const char *ifname)
+{
+	static const char *const names[] = {
+		"mode", "zeroCopy", "zeroCopyTried", "zeroCopyErrno", "rxDropped", "rxInvalidDescs",
+		"txInvalidDescs", "rxRingFull", "rxFillRingEmptyDescs", "txRingEmptyDescs", "linkRxPackets",
+		"linkRxDropped", "linkTxPackets", "linkTxDropped", "rxFrames", "txCompleted", "txInRxRegion",
+		"txAddrMin", "txAddrMax", "rxAddrMin", "rxAddrMax", "rxUnread", "statsWaitMs",
+	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == SKT_STAT_AFXDP_COUNT - SKT_STAT_XDP_MODE,
+	    "one name per afxdp counter");
+	uint64_t st[SKT_STAT_AFXDP_COUNT];
+	int32_t n = skt_ifnet_get_stats(ifname, st, SKT_STAT_AFXDP_COUNT);
+	OK(n);
+	size_t k = (size_t)snprintf(out, len, ",\"xdp\":{");
+	for (int i = SKT_STAT_XDP_MODE; i < n && k < len; i++)
+		k += (size_t)snprintf(out + k, len - k, "%s\"%s\":%" PRIu64, i > SKT_STAT_XDP_MODE ? "," : "",
+		    names[i - SKT_STAT_XDP_MODE], st[i]);
+	if (k < len)
+		snprintf(out + k, len - k, "}");
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t how_many = 20000, batch = 8, pace_us = 1;
@@ -547,7 +573,9 @@ int main(int argc, char **argv)
 	CHECK(how_many > 0 && batch > 0);
 	if (self)
 		return self_main(how_many, batch);
-	const char *domain = getenv("SKT_SIM_DOMAIN");
+	const char *domain = getenv("SKT_AFXDP_ENV");
+	if (domain == NULL)
+		domain = getenv("SKT_SIM_DOMAIN");
 	if (domain == NULL)
 		die("SKT_SIM_DOMAIN is not set: the bench's driver starts this program");
 	OK(skt_env_attach(domain));
@@ -588,6 +616,7 @@ int main(int argc, char **argv)
 	double started = now_ms();
 	static struct sender tx;
 	static struct receiver rx;
+	rx.last_number = -1;
 	builder_init(&tx.b, our_mac, peer_mac, our_ip, peer_ip, our_port, peer_port);
 	sender_init(&tx);
 	rx.io[SKT_IO_UPP] = 1;
@@ -647,13 +676,19 @@ int main(int argc, char **argv)
 	fprintf(stderr, "RX child %d: received %u (of %u) %.2f%%\n", child, rx.count, how_many,
 	    rx.count * 100.0 / how_many);
 	CHECK(rx.count > 0);
+	/* afxdp: the kernel's counters, named as ffi/constants.ts XdpStat (the parent checks the gaps) */
+	char xdp[1024] = "";
+	char name[16];
+	if (skt_backend_name(name, sizeof(name)) > 0 && strcmp(name, "afxdp") == 0)
+		xdp_json(xdp, sizeof(xdp), ifname);
 	skt_kqueue_close(kq);
 	skt_channel_destroy(port.chan);
 	skt_nexus_controller_destroy(ctl);
 	skt_env_detach();
 	printf("{\"ok\":true,\"result\":{\"child\":%d,\"sent\":%u,\"received\":%u,\"gaps\":%u,"
 	    "\"ifAdvEvents\":0,\"chanEvents\":0,\"txStatusEvents\":0,\"txExpiredEvents\":0,"
-	    "\"durationMs\":%.3f}}\n", child, tx.packet_number, rx.count, rx.gaps, duration);
+	    "\"durationMs\":%.3f,\"lastReceived\":%lld%s}}\n", child, tx.packet_number, rx.count, rx.gaps,
+	    duration, (long long)rx.last_number, xdp);
 	fflush(stdout);
 	return 0;
 }
