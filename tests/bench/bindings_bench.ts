@@ -1,6 +1,6 @@
 /**
  * Micro-benchmarks of the binding layer (`deno task bench:micro`): the port's
- * per-frame TX and RX paths (netifdirect.ts Sender / Receiver) over a sim pair
+ * per-frame TX and RX paths (netifdirect/send.ts Sender, receive.ts Receiver) over a sim pair
  * in this one process, and the cost of single FFI crossings for scale.
  * The path benchmarks move 64 frames per iteration, as 8 batches of 8 (upstream's
  * batch), so that each timed section is long enough for Deno.bench to time it alone:
@@ -8,6 +8,7 @@
  */
 import { simPair } from "../sim_helpers.ts";
 import { loopback } from "./loopback.ts";
+import { IO_WORDS } from "../../ffi/channel.ts";
 
 const BATCH = 8;
 const BATCHES = 8;
@@ -28,7 +29,8 @@ function sendBatches(): void {
 }
 
 Deno.bench({
-  name: "TX path, 64 frames: 8 x (8 x slot, alloc, populate, finalize, attach; TX sync)",
+  name:
+    "TX path, 64 frames: 8 x (8 x skt_tx_end (+ next slot's run), frame built in the pool; TX sync)",
   group: "per-frame paths",
   baseline: true,
   fn(b) {
@@ -40,7 +42,8 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "RX path, 64 frames: kevent, 64 x (detach, copy out, verify, free), RX sync",
+  name:
+    "RX path, 64 frames: kevent, 64 x (skt_rx_next: free + next slot's run, verify in the pool), RX sync",
   group: "per-frame paths",
   fn(b) {
     sendBatches();
@@ -88,5 +91,13 @@ Deno.bench({
   group: "single crossings",
   fn() {
     pair.ch0.bufletRead(pkt, 0, 0, frame, 1514);
+  },
+});
+const io = new Int32Array(IO_WORDS);
+Deno.bench({
+  name: "one FFI crossing: skt_rx_next finding the ring empty (io words buffer)",
+  group: "single crossings",
+  fn() {
+    pair.ch0.rxNext(-1, 0, 1514, io);
   },
 });
