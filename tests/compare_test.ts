@@ -4,6 +4,7 @@
  * versions or machines, the note when runs are too few to be significant, the
  * reports (table, JSON, JUnit) and the CLI's exit codes.
  */
+import { skt } from "./cli_helpers.ts";
 import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
 import { beyond, compareRuns, regressedTests } from "../scenarios/sweep/compare.ts";
 import { checkComparable, parseRecords } from "../scenarios/sweep/compare_input.ts";
@@ -118,16 +119,6 @@ Deno.test("compare: JUnit has one testcase per test, a failure for each regresse
   assertEquals(failed.map((t) => t.attrs.name), ["netifdirecttxrxsp"]);
   assertMatch(findAll(failed[0], "failure")[0].attrs.message, /pps: x0\.[45]/);
 });
-
-async function skt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", new URL("../cli/main.ts", import.meta.url).pathname, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 Deno.test("skt compare: exit 1 and the test named on a regression, 0 without, 2 for bad input", async () => {
   const dir = await Deno.makeTempDir({ prefix: "skt-compare-" });

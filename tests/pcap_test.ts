@@ -6,12 +6,12 @@
  * (txDelivered), and the frame the sim corrupts (debug.sim.corrupt_frame) is
  * the one tshark flags. Also the pcapng writer's blocks, byte by byte.
  */
+import { skt } from "./cli_helpers.ts";
 import { assert, assertEquals } from "@std/assert";
 import { FETH0_UDP_PORT, FETH1_UDP_PORT } from "../scenarios/machine/addresses.ts";
 import { mergeByTime, parsePcap, parseSimCapture, toPcapng } from "../scenarios/machine/pcapng.ts";
 import type { RunRecord } from "../scenarios/sweep/record.ts";
 
-const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const PORT: Record<string, number> = { feth0: FETH0_UDP_PORT, feth1: FETH1_UDP_PORT };
 const PEER: Record<string, string> = { feth0: "feth1", feth1: "feth0" };
 
@@ -22,16 +22,6 @@ function tsharkPath(): string | null {
   } catch {
     return null;
   }
-}
-
-async function skt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
 }
 
 interface Dissected {

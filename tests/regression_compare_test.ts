@@ -19,6 +19,7 @@
  * the chance that noise alone is flagged (significant and beyond the 25 %
  * threshold) stays below 1 %.
  */
+import { skt } from "./cli_helpers.ts";
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { RunRecord } from "../scenarios/sweep/record.ts";
 import { toJsonLines } from "../scenarios/sweep/reports/jsonl.ts";
@@ -28,20 +29,9 @@ import { checkInChromium } from "./report_page.ts";
 import { findAll, parseXml } from "./report_parsers.ts";
 
 const noChromium = chromiumPath() === null;
-const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const ROUNDS = 12;
 const PACKETS = "10000";
 const SLOW = "netifdirecttxrxsp";
-
-async function skt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
-}
 
 async function round(file: string, extra: string[]): Promise<RunRecord[]> {
   const r = await skt(["sweep", "--packets", PACKETS, "--json", file, ...extra]);
