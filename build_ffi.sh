@@ -37,19 +37,37 @@ outputs=("$out/libskt_sim.$ext" "$out/sim_test" "$out/sim_kill_test" "$out/ref_c
 if [ "$(uname -s)" = Darwin ] && [ -f ffi/shim/darwin/backend.c ]; then
 	outputs+=("$out/libskt_skywalk.dylib")
 fi
-# afxdp backend (issue 14): Linux with libxdp and libbpf (Debian: libxdp-dev libbpf-dev)
-afxdp_missing=""
-if [ "$(uname -s)" != Linux ]; then
-	afxdp_missing="AF_XDP is Linux only"
-elif ! printf '#include <xdp/xsk.h>\n#include <bpf/libbpf.h>\nint main(void){return 0;}\n' |
-	"$cc" -x c -o /dev/null - -lxdp -lbpf >/dev/null 2>&1; then
-	afxdp_missing="libxdp or libbpf is missing (apt-get install libxdp-dev libbpf-dev)"
-fi
-if [ -z "$afxdp_missing" ]; then
-	outputs+=("$out/libskt_afxdp.so" "$out/afxdp_smoke" "$out/ref_child_afxdp")
-fi
+# afxdp backend (issue 14): Linux with libxdp and libbpf (Debian: libxdp-dev libbpf-dev).
+# Probing means compiling a program, which takes longer than the rest of an
+# up-to-date check (`deno task run` makes one each time), so the answer is kept
+# in $out/afxdp.probe ("yes" or why not) and probed again when anything is
+# rebuilt, or when the headers it lacked have appeared since.
+probe_file="$out/afxdp.probe"
+afxdp_headers=(/usr/include/xdp/xsk.h /usr/include/bpf/libbpf.h)
+probe_afxdp() {
+	if [ "$(uname -s)" != Linux ]; then
+		echo "AF_XDP is Linux only"
+	elif ! printf '#include <xdp/xsk.h>\n#include <bpf/libbpf.h>\nint main(void){return 0;}\n' |
+		"$cc" -x c -o /dev/null - -lxdp -lbpf >/dev/null 2>&1; then
+		echo "libxdp or libbpf is missing (apt-get install libxdp-dev libbpf-dev)"
+	else
+		echo yes
+	fi
+}
+probe_is_stale() {
+	[ -f "$probe_file" ] || return 0
+	[ "$(cat "$probe_file")" = yes ] && return 1
+	local h
+	for h in "${afxdp_headers[@]}"; do
+		[ "$h" -nt "$probe_file" ] && return 0
+	done
+	return 1
+}
+afxdp_outputs=("$out/libskt_afxdp.so" "$out/afxdp_smoke" "$out/ref_child_afxdp")
 up_to_date() {
 	local o
+	probe_is_stale && return 1
+	[ "$(cat "$probe_file")" = yes ] && outputs+=("${afxdp_outputs[@]}")
 	for o in "${outputs[@]}"; do
 		[ -f "$o" ] || return 1
 		[ -z "$(find build_ffi.sh ffi/shim tests/c tests/bench/c -newer "$o" -print -quit)" ] || return 1
@@ -59,10 +77,14 @@ if up_to_date; then
 	echo "$out is up to date" >&2
 	exit 0
 fi
+mkdir -p "$out"
+afxdp_missing=""
+probe=$(probe_afxdp)
+echo "$probe" >"$probe_file"
+[ "$probe" = yes ] || afxdp_missing=$probe
 [ -z "$afxdp_missing" ] || rm -f "$out/libskt_afxdp.so" "$out/afxdp_smoke" "$out/ref_child_afxdp"
 
 cflags=(-std=c11 -O2 -g -fPIC -fvisibility=hidden -Wall -Wextra -Werror "${os[@]}" "${san[@]}")
-mkdir -p "$out"
 
 # sim backend: common/*.c + sim/*.c
 "$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"sim"' "${shared[@]}" \

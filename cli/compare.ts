@@ -18,7 +18,7 @@ import {
 import { toHtml } from "../scenarios/sweep/reports/html.ts";
 import { openReport, whyUnwritable } from "./files.ts";
 import { writeAllSync as writeAll } from "../scenarios/machine/os.ts";
-import { printError } from "./log.ts";
+import { printError } from "./print.ts";
 
 export interface CompareArgs {
   baseline: string;

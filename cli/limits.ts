@@ -7,3 +7,5 @@ export const MAX_PACKETS = 10_000_000;
  * slots, one of which always stays empty (os_channel_available_slot_count).
  */
 export const RING_TX_SLOTS = 511;
+/** --pace-us: at most a second between TX batches. */
+export const MAX_PACE_US = 1_000_000;

@@ -26,8 +26,3 @@ export function setupLogging(verbose: boolean): void {
     ],
   });
 }
-
-/** Writes a line to stderr directly (errors before logging is set up). */
-export function printError(message: string): void {
-  writeAllSync(Deno.stderr, message + "\n");
-}

@@ -5,7 +5,7 @@ import type { BackendName } from "../scenarios/machine/backend.ts";
 import type { Log } from "../scenarios/log.ts";
 import { UsageError } from "../ffi/errors.ts";
 import { PCAP_NOT_ON_AFXDP } from "../scenarios/machine/capture.ts";
-import { printError } from "./log.ts";
+import { printError } from "./print.ts";
 import { exitStatus, resultLine } from "../scenarios/sweep/result_line.ts";
 
 /** The options `run` and `sweep` share. */

@@ -13,7 +13,7 @@ import { checkSameSetup, readRecords } from "../scenarios/sweep/compare_input.ts
 import { toHtml } from "../scenarios/sweep/reports/html.ts";
 import { checkOutputs, reportComparison, write } from "./compare.ts";
 import { type RunFlags, runOptionsFrom } from "./run.ts";
-import { printError } from "./log.ts";
+import { printError } from "./print.ts";
 import { exitStatus } from "../scenarios/sweep/result_line.ts";
 import { jsonLine } from "../scenarios/sweep/reports/jsonl.ts";
 import { toJUnitXml } from "../scenarios/sweep/reports/junit.ts";

@@ -1,0 +1,7 @@
+/** One line to stderr, written directly: errors, and anything before logging is set up. */
+import { writeAllSync } from "../scenarios/machine/os.ts";
+
+/** Writes `message` and a newline to stderr. */
+export function printError(message: string): void {
+  writeAllSync(Deno.stderr, message + "\n");
+}
