@@ -84,7 +84,7 @@ echo "$probe" >"$probe_file"
 [ "$probe" = yes ] || afxdp_missing=$probe
 [ -z "$afxdp_missing" ] || rm -f "$out/libskt_afxdp.so" "$out/afxdp_smoke" "$out/ref_child_afxdp"
 
-cflags=(-std=c11 -O2 -g -fPIC -fvisibility=hidden -Wall -Wextra -Werror "${os[@]}" "${san[@]}")
+cflags=(-std=c11 -O2 -flto=auto -g -fPIC -fvisibility=hidden -Wall -Wextra -Werror "${os[@]}" "${san[@]}")
 
 # sim backend: common/*.c + sim/*.c
 "$cc" "${cflags[@]}" -DSKT_BACKEND_NAME='"sim"' "${shared[@]}" \

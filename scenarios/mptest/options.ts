@@ -62,6 +62,15 @@ export function workloadArgs(options: RunOptions): string[] {
   ];
 }
 
+/**
+ * V8 in a child runs on the child's one thread, as the C child does: its
+ * concurrent compiler and garbage collector threads would otherwise compete
+ * with both children for the CPUs (two on the machines measured), and a child
+ * they delay lets its peer overflow its RX ring (docs/performance.md: fewer
+ * lopsided unpaced runs, slower direction's minimum 274 -> 415 kpps).
+ */
+const CHILD_V8_FLAGS = "--v8-flags=--single-threaded";
+
 /** The default: this CLI again, with the internal `child` subcommand. */
 export function cliChildCommand(
   test: MpTest,
@@ -75,6 +84,7 @@ export function cliChildCommand(
       "run",
       "--allow-all",
       "--quiet",
+      CHILD_V8_FLAGS,
       new URL("../../cli/main.ts", import.meta.url).pathname,
       "child",
       test.name,

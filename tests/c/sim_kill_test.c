@@ -156,7 +156,7 @@ static void k_attach_not_finalized(void)
 	open_both(&c);
 	slot_prop_t p;
 	channel_slot_t s = os_channel_get_next_slot(c.tx0, NULL, &p);
-	packet_t ph;
+	packet_t ph = 0;
 	os_channel_packet_alloc(c.c0, &ph);
 	os_channel_slot_attach_packet(c.tx0, s, ph);
 }
@@ -195,7 +195,7 @@ static void k_detach_mismatch(void)
 	struct chans c;
 	open_both(&c);
 	channel_slot_t r = one_rx(&c);
-	packet_t other;
+	packet_t other = 0;
 	os_channel_packet_alloc(c.c1, &other);
 	os_channel_slot_detach_packet(c.rx1, r, other);
 }
