@@ -32,7 +32,7 @@ import { breakdownOf, renderReport, type Report, targetsOf } from "./report.ts";
 const parser = object({
   backend: withDefault(option("--backend", choice(["sim", "afxdp"] as const)), "sim" as const),
   json: option("--json"),
-  runs: withDefault(option("--runs", integer({ min: 1, max: 100, metavar: "N" })), 5),
+  runs: withDefault(option("--runs", integer({ min: 1, max: 100, metavar: "N" })), 9),
   packets: withDefault(
     option("--packets", integer({ min: 1000, max: 10_000_000, metavar: "N" })),
     200_000,
