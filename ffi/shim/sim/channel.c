@@ -251,6 +251,7 @@ void os_channel_destroy(channel_t ch)
 	sim_proc_unlock();
 	sim_door_close(ch->fd, ch->idx);
 	sim_pcache_flush(&ch->upool);
+	sim_devmag_flush();
 	sim_lock(&sc->rxlock);     /* waits out a sender delivering right now */
 	count_unread_rx(sc, ch->idx);
 	atomic_store(&sc->adv_enabled, 0);

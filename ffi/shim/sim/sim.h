@@ -107,6 +107,8 @@ void sim_pcache_bind_dev(struct sim_pcache *c, struct sim_devpool *dp);
 struct sim_pkt *sim_pcache_alloc(struct sim_pcache *c, uint32_t want);
 void sim_pcache_free(struct sim_pcache *c, struct sim_pkt *p);
 void sim_pcache_flush(struct sim_pcache *c);
+/* txsync.c: the device pools' packets this thread keeps, back to their pools */
+void sim_devmag_flush(void);
 
 /* ---- rings ----
  * Indexes are free-running u32 counters; slot = counter % nslots.

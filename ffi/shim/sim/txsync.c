@@ -65,15 +65,14 @@ struct rx_hold {
 	struct sim_pcache pool;   /* stash of channel t's pool */
 };
 
-/* What one TX sync carries from packet to packet: the peer ring held, the
- * device pools' stashes, and the counters added to the interfaces once at
- * the end (each an atomic on a line the peer's own sync also writes). */
+/* What one TX sync carries from packet to packet: the peer ring held and the
+ * counters added to the interfaces once at the end (each an atomic on a line
+ * the peer's own sync also writes). */
 struct tx_run {
 	uint32_t mask;            /* channels delivered to (doorbells) */
 	uint32_t left;            /* packets of the sync not yet handled */
 	int      peer_ok;         /* peer_connected(), asked once: -1 = not yet */
 	struct rx_hold hold;
-	struct sim_pcache dev[2]; /* the device TX pool's and the peer's RX pool's */
 	uint64_t tx_packets, dev_tx_alloc, delivered;
 	struct sim_ifnet *pifp;   /* peer interface the counters below belong to */
 	uint64_t dev_rx_alloc, dev_rx_frames, rx_from_tx_pool;
@@ -89,14 +88,46 @@ static void rx_release(struct rx_hold *h)
 	h->t = -1;
 }
 
-/* the stash of device pool `idx` for this sync */
-static struct sim_pcache *dev_cache(struct tx_run *run, int idx)
+/*
+ * The device pools' magazines of this thread: kept from sync to sync, as the
+ * kernel keeps a magazine of each skmem_cache per CPU (skmem_cache.c), so a
+ * device packet is reused by the CPU that freed it instead of going back to a
+ * free stack both processes pop (its buffer's lines would move between CPUs,
+ * and the pool's lock with them). Two: the device TX pool and the peer's RX
+ * pool (one and the same in the default global pool mode). Returned to their
+ * pools when a channel of this process closes (sim_devmag_flush); a process
+ * that dies holds at most 2 x SIM_PCACHE of a pool's 1024 packets.
+ */
+#define SIM_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+static SIM_TLS struct sim_pcache dev_mag[2];
+/* the domain the magazines belong to: another may since be mapped at the same address */
+static SIM_TLS uint64_t dev_mag_nonce;
+static SIM_TLS uintptr_t dev_mag_base;
+
+void sim_devmag_flush(void)
 {
+	for (int i = 0; i < 2; i++) {
+		sim_pcache_flush(&dev_mag[i]);
+		dev_mag[i].key = NULL;
+		dev_mag[i].lock = NULL;
+	}
+}
+
+/* the magazine of device pool `idx` */
+static struct sim_pcache *dev_cache(int idx)
+{
+	if (dev_mag_nonce != g_sim.hdr->nonce || dev_mag_base != (uintptr_t)g_sim.base) {
+		/* left by a domain this thread no longer has: its packets went with it */
+		for (int i = 0; i < 2; i++)
+			dev_mag[i] = (struct sim_pcache){ .key = NULL };
+		dev_mag_nonce = g_sim.hdr->nonce;
+		dev_mag_base = (uintptr_t)g_sim.base;
+	}
 	struct sim_devpool *dp = sim_devpool(idx);
 	for (int i = 0; i < 2; i++)
-		if (run->dev[i].key == dp)
-			return &run->dev[i];
-	struct sim_pcache *c = run->dev[0].key == NULL ? &run->dev[0] : &run->dev[1];
+		if (dev_mag[i].key == dp)
+			return &dev_mag[i];
+	struct sim_pcache *c = dev_mag[0].key == NULL ? &dev_mag[0] : &dev_mag[1];
 	sim_pcache_flush(c);
 	sim_pcache_bind_dev(c, dp);
 	return c;
@@ -104,15 +135,14 @@ static struct sim_pcache *dev_cache(struct tx_run *run, int idx)
 
 static void dev_free(struct tx_run *run, struct sim_pkt *p)
 {
-	sim_pcache_free(dev_cache(run, sim_devpool_of(p)), p);
+	(void)run;
+	sim_pcache_free(dev_cache(sim_devpool_of(p)), p);
 }
 
 /* the interface counters of the sync, added once */
 static void run_end(struct tx_run *run, struct sim_ifnet *ifp)
 {
 	rx_release(&run->hold);
-	for (int i = 0; i < 2; i++)
-		sim_pcache_flush(&run->dev[i]);
 	if (run->tx_packets)
 		sim_stat(ifp, SKT_STAT_TX_PACKETS, run->tx_packets);
 	if (run->dev_tx_alloc)
@@ -262,7 +292,7 @@ static void feth_cross(struct sim_ifnet *ifp, struct sim_pkt *d, struct tx_run *
 	int rxpool = pifp->rxpool;
 	struct sim_pkt *r = d;
 	if (rxpool != sim_devpool_of(d)) {        /* private or split pools: a copy */
-		r = sim_pcache_alloc(dev_cache(run, rxpool), run->left);
+		r = sim_pcache_alloc(dev_cache(rxpool), run->left);
 		if (r == NULL) {
 			sim_stat(ifp, SKT_STAT_DROP_DEV_NOMEM, 1);
 			dev_free(run, d);
@@ -346,7 +376,7 @@ static bool peer_connected(const struct sim_ifnet *ifp)
  * Asked once per sync, as the push is made once per chain. */
 static void vp_send(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p, struct tx_run *run)
 {
-	struct sim_pkt *d = sim_pcache_alloc(dev_cache(run, ifp->txpool), run->left);
+	struct sim_pkt *d = sim_pcache_alloc(dev_cache(ifp->txpool), run->left);
 	if (d == NULL) {
 		sim_stat(ifp, SKT_STAT_DROP_DEV_NOMEM, 1);
 		return;
