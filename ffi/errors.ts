@@ -4,7 +4,9 @@
  * Every error a user can meet carries the process exit code the CLI uses for it,
  * so that the CLI prints one sentence and exits with a distinct status.
  */
-import { constants } from "node:os";
+// type only: node:os itself is loaded on first use (errnoTable), not at start-up,
+// where Node's compatibility layer would cost every child process about 10 ms
+import type { constants } from "node:os";
 
 /** Exit codes shared by the CLI and the library (documented in the README). */
 export const ExitCode = {
@@ -68,18 +70,27 @@ export class ShimLoadError extends EnvironmentError {
   override name = "ShimLoadError";
 }
 
-const errnoNames = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, value]) => [value as number, name]),
-);
+type ErrnoName = keyof typeof constants.errno;
+let errnoValues: typeof constants.errno | undefined;
+let errnoNames: Map<number, string> | undefined;
+
+/** This platform's errno constants (node:os), loaded on first use. */
+function errnoTable(): typeof constants.errno {
+  errnoValues ??= process.getBuiltinModule("node:os").constants.errno;
+  return errnoValues;
+}
 
 /** The name of an errno value on this platform ("ENOENT"), or "errno N". */
 export function errnoName(errno: number): string {
+  errnoNames ??= new Map(
+    Object.entries(errnoTable()).map(([name, value]) => [value as number, name]),
+  );
   return errnoNames.get(errno) ?? `errno ${errno}`;
 }
 
 /** The platform's value of an errno name, for comparisons with SpiError.errno. */
-export function errno(name: keyof typeof constants.errno): number {
-  return constants.errno[name];
+export function errno(name: ErrnoName): number {
+  return errnoTable()[name];
 }
 
 /** A Skywalk SPI call failed; errno is positive (the shim returns -errno). */
@@ -100,7 +111,7 @@ export class SpiError extends SktError {
     );
   }
   /** True when errno is the named one, e.g. `e.is("ENOMEM")`. */
-  is(name: keyof typeof constants.errno): boolean {
-    return this.errno === constants.errno[name];
+  is(name: ErrnoName): boolean {
+    return this.errno === errno(name);
   }
 }

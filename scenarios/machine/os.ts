@@ -2,7 +2,6 @@
  * Small operating-system helpers, one place each: a synchronous sleep, a
  * write that writes everything, and whether a pid is a live process.
  */
-import process from "node:process";
 
 /** Blocks this thread for `ms` milliseconds (no event loop turn). */
 export function sleepSync(ms: number): void {
@@ -21,7 +20,11 @@ export function writeAllSync(
   while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
 }
 
-/** kill(pid, 0): ESRCH means gone; EPERM means alive but someone else's. */
+/**
+ * kill(pid, 0): ESRCH means gone; EPERM means alive but someone else's. Through
+ * the global `process`, whose Node layer loads on first use rather than when
+ * this module does (start-up time of every child).
+ */
 export function pidIsAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {

@@ -3,7 +3,6 @@
  * with SIGKILL, say): the child's send/receive loop is synchronous and cannot
  * look itself, and nobody would ever read its results. Started by child.ts.
  */
-import process from "node:process";
 
 const POLL_MS = 200;
 const parent = Deno.ppid;
