@@ -13,15 +13,11 @@
 #include <time.h>
 
 #include "afxdp.h"
+#include "../knotes.h"
 
 #define KQ_MAX 16
 #define KN_MAX 16
 
-struct knote {
-	int used, enabled;
-	uint32_t ident, sfflags;
-	int16_t filter;
-};
 struct kq {
 	int used;
 	struct knote kn[KN_MAX];
@@ -49,40 +45,10 @@ int32_t plat_kqueue_close(int32_t kq)
 
 static int apply(struct kq *q, const struct skt_kevent *c)
 {
-	if (c->filter != EVFILT_READ && c->filter != EVFILT_WRITE && c->filter != EVFILT_NW_CHANNEL)
-		return EINVAL;
-	if (axp_channel_by_fd((int)c->ident) == NULL)
-		return EBADF;
-	struct knote *n = NULL, *spare = NULL;
-	for (int k = 0; k < KN_MAX; k++) {
-		struct knote *x = &q->kn[k];
-		if (x->used && x->ident == c->ident && x->filter == c->filter)
-			n = x;
-		else if (!x->used && spare == NULL)
-			spare = x;
-	}
-	if (c->flags & SKT_EV_ADD) {
-		if (n == NULL) {
-			if (spare == NULL)
-				return ENOMEM;
-			n = spare;
-			memset(n, 0, sizeof(*n));
-			n->used = 1;
-			n->ident = c->ident;
-			n->filter = c->filter;
-		}
-		n->sfflags = c->fflags;
-		n->enabled = 1;
-	}
-	if (n == NULL)
-		return ENOENT;
-	if (c->flags & SKT_EV_ENABLE)
-		n->enabled = 1;
-	if (c->flags & SKT_EV_DISABLE)
-		n->enabled = 0;
-	if (c->flags & SKT_EV_DELETE)
-		n->used = 0;
-	return 0;
+	if (c->filter == EVFILT_READ || c->filter == EVFILT_WRITE || c->filter == EVFILT_NW_CHANNEL)
+		if (axp_channel_by_fd((int)c->ident) == NULL)
+			return EBADF;
+	return knote_apply(q->kn, KN_MAX, c);
 }
 
 static uint32_t evaluate(struct kq *q, struct skt_kevent *out, uint32_t nout)

@@ -16,15 +16,11 @@
 #include <string.h>
 
 #include "sim.h"
+#include "../knotes.h"
 
 #define KQ_MAX 64
 #define KN_MAX 32
 
-struct knote {
-	int      used, enabled;
-	uint32_t ident, sfflags;
-	int16_t  filter;
-};
 struct kq {
 	int used;
 	struct knote kn[KN_MAX];
@@ -92,43 +88,13 @@ void sim_kevent_forget_fd(int fd)
 /* kmu held; returns 0 or an errno */
 static int apply(struct kq *q, const struct skt_kevent *c)
 {
-	if (c->filter != EVFILT_READ && c->filter != EVFILT_WRITE && c->filter != EVFILT_NW_CHANNEL)
-		return EINVAL;
-	if (sim_channel_by_fd((int)c->ident) == NULL)
-		return EBADF;
-	struct knote *n = NULL, *spare = NULL;
-	for (int k = 0; k < KN_MAX; k++) {
-		struct knote *x = &q->kn[k];
-		if (x->used && x->ident == c->ident && x->filter == c->filter)
-			n = x;
-		else if (!x->used && spare == NULL)
-			spare = x;
-	}
-	if (c->flags & SKT_EV_ADD) {
-		if (n == NULL) {
-			if (spare == NULL)
-				return ENOMEM;
-			n = spare;
-			memset(n, 0, sizeof(*n));
-			n->used = 1;
-			n->ident = c->ident;
-			n->filter = c->filter;
-			n->enabled = 1;
-		}
-		n->sfflags = c->fflags;
-		n->enabled = 1;
-	}
-	if (n == NULL)
-		return ENOENT;
-	if (c->flags & SKT_EV_ENABLE)
-		n->enabled = 1;
-	if (c->flags & SKT_EV_DISABLE)
-		n->enabled = 0;
-	if (c->flags & SKT_EV_DELETE)
-		n->used = 0;
-	if (c->filter == EVFILT_NW_CHANNEL)
+	if (c->filter == EVFILT_READ || c->filter == EVFILT_WRITE || c->filter == EVFILT_NW_CHANNEL)
+		if (sim_channel_by_fd((int)c->ident) == NULL)
+			return EBADF;
+	int err = knote_apply(q->kn, KN_MAX, c);
+	if (err == 0 && c->filter == EVFILT_NW_CHANNEL)
 		update_attached(c->ident);
-	return 0;
+	return err;
 }
 
 static void emit(struct skt_kevent *e, const struct knote *n, uint32_t fflags, int64_t data)
