@@ -75,7 +75,6 @@ void sim_pool_free(struct sim_chan_area *ca, struct sim_pkt *p) { give(&ca->pool
  * self_off, written once, so the answer can be kept (the SPI calls of one
  * frame ask about the same packet a dozen times). Per thread; keyed by the
  * domain's nonce too, since another domain may be mapped at the same base. */
-#define SIM_TLS _Thread_local __attribute__((tls_model("initial-exec")))   /* no __tls_get_addr call */
 static SIM_TLS uintptr_t known_base, known_pkt;
 static SIM_TLS uint64_t known_nonce;
 

@@ -91,6 +91,9 @@ struct sim_pool {            /* LIFO free stack of packet indexes */
 };
 
 /* ---- pcache.c: a process-local stash of free packets in front of a pool */
+/* per-thread state the hot path reads: initial-exec, so no __tls_get_addr call */
+#define SIM_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+
 #define SIM_PCACHE 32
 struct sim_pcache {
 	sim_lock_t *lock;          /* the pool's: NULL = not bound */

@@ -98,14 +98,16 @@ static void rx_release(struct rx_hold *h)
  * pools when a channel of this process closes (sim_devmag_flush); a process
  * that dies holds at most 2 x SIM_PCACHE of a pool's 1024 packets.
  */
-#define SIM_TLS _Thread_local __attribute__((tls_model("initial-exec")))
 static SIM_TLS struct sim_pcache dev_mag[2];
 /* the domain the magazines belong to: another may since be mapped at the same address */
 static SIM_TLS uint64_t dev_mag_nonce;
 static SIM_TLS uintptr_t dev_mag_base;
 
+static void dev_mag_check_domain(void);
+
 void sim_devmag_flush(void)
 {
+	dev_mag_check_domain();
 	for (int i = 0; i < 2; i++) {
 		sim_pcache_flush(&dev_mag[i]);
 		dev_mag[i].key = NULL;
@@ -113,16 +115,21 @@ void sim_devmag_flush(void)
 	}
 }
 
+/* at the start of a sync: magazines left by a domain this thread no longer
+ * has are forgotten (their packets went with it) */
+static void dev_mag_check_domain(void)
+{
+	if (dev_mag_nonce == g_sim.hdr->nonce && dev_mag_base == (uintptr_t)g_sim.base)
+		return;
+	for (int i = 0; i < 2; i++)
+		dev_mag[i] = (struct sim_pcache){ .key = NULL };
+	dev_mag_nonce = g_sim.hdr->nonce;
+	dev_mag_base = (uintptr_t)g_sim.base;
+}
+
 /* the magazine of device pool `idx` */
 static struct sim_pcache *dev_cache(int idx)
 {
-	if (dev_mag_nonce != g_sim.hdr->nonce || dev_mag_base != (uintptr_t)g_sim.base) {
-		/* left by a domain this thread no longer has: its packets went with it */
-		for (int i = 0; i < 2; i++)
-			dev_mag[i] = (struct sim_pcache){ .key = NULL };
-		dev_mag_nonce = g_sim.hdr->nonce;
-		dev_mag_base = (uintptr_t)g_sim.base;
-	}
 	struct sim_devpool *dp = sim_devpool(idx);
 	for (int i = 0; i < 2; i++)
 		if (dev_mag[i].key == dp)
@@ -133,9 +140,8 @@ static struct sim_pcache *dev_cache(int idx)
 	return c;
 }
 
-static void dev_free(struct tx_run *run, struct sim_pkt *p)
+static void dev_free(struct sim_pkt *p)
 {
-	(void)run;
 	sim_pcache_free(dev_cache(sim_devpool_of(p)), p);
 }
 
@@ -277,7 +283,7 @@ static void feth_cross(struct sim_ifnet *ifp, struct sim_pkt *d, struct tx_run *
 	int peer = atomic_load(&ifp->peer);
 	if (peer < 0) {
 		sim_stat(ifp, SKT_STAT_DROP_NO_FLOW, 1);
-		dev_free(run, d);
+		dev_free(d);
 		return;
 	}
 	struct sim_ifnet *pifp = &g_sim.hdr->ifs[peer];
@@ -295,18 +301,18 @@ static void feth_cross(struct sim_ifnet *ifp, struct sim_pkt *d, struct tx_run *
 		r = sim_pcache_alloc(dev_cache(rxpool), run->left);
 		if (r == NULL) {
 			sim_stat(ifp, SKT_STAT_DROP_DEV_NOMEM, 1);
-			dev_free(run, d);
+			dev_free(d);
 			return;
 		}
 		run->dev_rx_alloc++;
 		pkt_copy(r, d);
-		dev_free(run, d);                     /* feth_tx_complete frees the source */
+		dev_free(d);                     /* feth_tx_complete frees the source */
 	}
 	run->dev_rx_frames++;
 	if (sim_devpool(sim_devpool_of(r))->roles & DEVPOOL_TX)
 		run->rx_from_tx_pool++;
 	deliver(ifp, peer, r, run);
-	dev_free(run, r);
+	dev_free(r);
 }
 
 /* the fake driver (if_fake.c feth_nx_tx_queue_deliver_pkt_chain) for one
@@ -341,14 +347,14 @@ static void driver_tx(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt 
 		post_expired(ifp, ch->idx, p, now, exp == EXP_DROP);
 	if (exp == EXP_DROP) {
 		sim_stat(ifp, SKT_STAT_DROP_EXPIRED, 1);
-		dev_free(run, p);
+		dev_free(p);
 		return;
 	}
 	if (rate_drop) {
 		sim_stat(ifp, SKT_STAT_DROP_TX_RATE, 1);
 		if (has_id && !sim_sc(SC_SIM_DROP_WITHOUT_EVENT))
 			post_status(ifp, ch->idx, p);
-		dev_free(run, p);
+		dev_free(p);
 		return;
 	}
 	feth_cross(ifp, p, run);
@@ -387,7 +393,7 @@ static void vp_send(struct channel *ch, struct sim_ifnet *ifp, struct sim_pkt *p
 		run->peer_ok = peer_connected(ifp);
 	if (!run->peer_ok) {
 		sim_stat(ifp, SKT_STAT_DROP_UNCONSUMED, 1);
-		dev_free(run, d);
+		dev_free(d);
 		return;
 	}
 	driver_tx(ch, ifp, d, run);
@@ -412,6 +418,7 @@ int sim_tx_sync(struct channel *ch)
 	struct sim_ifnet *ifp = &g_sim.hdr->ifs[ch->sc->ifidx];
 	uint32_t kh = atomic_load_explicit(&h->khead, memory_order_relaxed), head = h->head;
 	struct tx_run run = { .hold = { .t = -1, .full = false }, .peer_ok = -1 };
+	dev_mag_check_domain();
 	if (head - kh > SIM_TX_SLOTS - 1)   /* _KR_TXRING_VALIDATE; unreachable through the SPI */
 		sim_kill(SIM_KILL_HEAD_OOB | SIM_KILL_TX_SYNC);
 	for (uint32_t c = kh; c != head; c++) {
