@@ -9,7 +9,7 @@
  * nexus controller add flows to any nexus (a security hole), so it is never
  * forgotten silently.
  */
-import { removeIfPresent } from "./state_files.ts";
+import { readTextIfPresent, removeIfPresent } from "./state_files.ts";
 import type { Shim } from "../../ffi/spi.ts";
 import { EnvironmentError } from "../../ffi/errors.ts";
 import { netnsDelete } from "./host.ts";
@@ -241,13 +241,8 @@ export function parseJournal(text: string, path: string): JournalFile {
  * undone: the entries that failed stay in the file and the run must not start.
  */
 export function recoverJournal(path: string, target: JournalTarget): Recovery | null {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const text = readTextIfPresent(path);
+  if (text === null) return null;
   const file = parseJournal(text, path);
   const journal = new Journal(target, path, { pid: file.pid, backend: file.backend });
   journal.entries.push(...file.entries);

@@ -8,7 +8,7 @@
  * both win.
  */
 import { pidIsAlive, sleepSync } from "./os.ts";
-import { removeIfPresent } from "./state_files.ts";
+import { readTextIfPresent, removeIfPresent } from "./state_files.ts";
 import { EnvironmentError } from "../../ffi/errors.ts";
 
 export interface LockHolder {
@@ -26,13 +26,8 @@ export interface LockOptions {
 
 /** The holder named by a lock file, null when there is no file, "unreadable" when it is not ours. */
 export function readLock(path: string): LockHolder | null | "unreadable" {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const text = readTextIfPresent(path);
+  if (text === null) return null;
   try {
     const v = JSON.parse(text);
     if (Number.isInteger(v?.pid) && v.pid > 0 && typeof v.since === "string") return v;

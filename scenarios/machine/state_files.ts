@@ -38,6 +38,16 @@ export function removeIfPresent(path: string): void {
   }
 }
 
+/** A file's text, or null when there is no file. */
+export function readTextIfPresent(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
 /** Whether a regular file is at path. */
 export function fileExists(path: string): boolean {
   try {
