@@ -14,9 +14,9 @@ import { findTest } from "../scenarios/netifdirect/table.ts";
 import { childMain } from "../scenarios/mptest/child.ts";
 import { type BackendName, BACKENDS } from "../scenarios/machine/backend.ts";
 import type { Log } from "../scenarios/log.ts";
-import { writeAllSync } from "../scenarios/machine/os.ts";
 import { UsageError } from "../ffi/errors.ts";
 import { MAX_PACE_US, MAX_PACKETS, RING_TX_SLOTS } from "./limits.ts";
+import { printError } from "./print.ts";
 
 /** What a child is told on its command line. */
 export interface ChildArgs {
@@ -84,8 +84,7 @@ export function parseChildArgs(args: readonly string[]): ChildArgs {
 
 /** Log lines to stderr as they come (a child killed mid-run has shown all it logged). */
 function stderrLog(verbose: boolean): Log {
-  const write = (message: string) => writeAllSync(Deno.stderr, message + "\n");
-  return { info: write, debug: verbose ? write : () => {}, debugEnabled: verbose };
+  return { info: printError, debug: verbose ? printError : () => {}, debugEnabled: verbose };
 }
 
 /** Runs the child the arguments name; returns its exit status. */

@@ -1,4 +1,4 @@
-/** One line to stderr, written directly: errors, and anything before logging is set up. */
+/** One line to stderr, written directly: errors, a child's log lines, anything before logging is set up. */
 import { writeAllSync } from "../scenarios/machine/os.ts";
 
 /** Writes `message` and a newline to stderr. */
