@@ -12,6 +12,7 @@ import {
 } from "../../scenarios/netifdirect/kernel_drops.ts";
 import { type ChildResult, TestId } from "../../scenarios/netifdirect/defs.ts";
 import { TESTS } from "../../scenarios/netifdirect/table.ts";
+import { childResult } from "./child_result.ts";
 
 const linux = { os: "linux", features: null, uid: 0, xsk: 0 };
 
@@ -45,19 +46,13 @@ function child(
   last: number,
   xdp: Partial<NonNullable<ChildResult["xdp"]>>,
 ): ChildResult {
-  return {
-    child: index,
+  return childResult(index, {
     sent: 20000,
     received: read,
     gaps,
     lastReceived: last,
-    ifAdvEvents: 0,
-    chanEvents: 0,
-    txStatusEvents: 0,
-    txExpiredEvents: 0,
-    durationMs: 100,
     xdp: { mode: 1, linkTxDropped: 0, ...xdp },
-  };
+  });
 }
 
 Deno.test("kernel accounting: gaps plus the drops after the last frame are the kernel's count", () => {

@@ -2,14 +2,14 @@
  * The WebAssembly word sum (scenarios/netifdirect/csum_wasm.ts), which the port's
  * receive side uses over the aliased packet pool, against a byte-by-byte sum and
  * against the JavaScript loop, at every alignment; and the UDP checksum through it
- * against the RFC 1071 reference of checksum_test.ts, on random frames placed where
+ * against the RFC 1071 reference (checksum_fixtures.ts), on random frames placed where
  * the pool puts them (a buffer start plus an offset).
  */
 import { assert, assertEquals } from "@std/assert";
 import { wasmWordSum } from "../../scenarios/netifdirect/csum_wasm.ts";
 import { type FrameMemory, jsWordSum } from "../../scenarios/netifdirect/word_sum.ts";
+import { randomFrame, referenceChecksum } from "./checksum_fixtures.ts";
 import {
-  FrameBuilder,
   HDR_LEN,
   UDP_HDR_LEN,
   udpChecksum,
@@ -44,39 +44,14 @@ Deno.test("wasm word sum: equals the byte-wise sum and the JS loop at every alig
   assertEquals(sum!(1, 65000) >>> 0, byteSum(1, 65000));
 });
 
-/** RFC 1071 over the IPv6 pseudo header and the UDP datagram, byte by byte. */
-function referenceChecksum(frame: Uint8Array, udpLen: number): number {
-  const b: number[] = [...frame.subarray(22, 54)];
-  b.push(udpLen >>> 24, (udpLen >>> 16) & 0xff, (udpLen >>> 8) & 0xff, udpLen & 0xff, 0, 0, 0, 17);
-  const udp = frame.slice(54, 54 + udpLen);
-  udp[6] = 0;
-  udp[7] = 0;
-  b.push(...udp);
-  if (b.length % 2) b.push(0);
-  let s = 0;
-  for (let i = 0; i < b.length; i += 2) s += (b[i] << 8) | b[i + 1];
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
-}
-
 Deno.test("wasm word sum: the UDP checksum of frames where the pool puts them", () => {
   const mem: FrameMemory = {
     bytes,
     view: new DataView(memory.buffer),
     wordSum: (off, len) => sum!(off, len) >>> 0,
   };
-  const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
   for (let round = 0; round < 300; round++) {
-    const payloadLen = 4 + Math.floor(Math.random() * (1514 - HDR_LEN - 4 + 1));
-    const b = new FrameBuilder({
-      srcMac: random(6),
-      dstMac: random(6),
-      srcIp: random(16),
-      dstIp: random(16),
-      srcPort: Math.floor(Math.random() * 65536),
-      dstPort: Math.floor(Math.random() * 65536),
-    }, payloadLen);
-    b.frame.bytes.set(random(payloadLen), HDR_LEN);
+    const { builder: b, payloadLen } = randomFrame();
     const udpLen = UDP_HDR_LEN + payloadLen;
     const length = HDR_LEN + payloadLen;
     // a buffer start (2048-aligned) plus a data offset, as buflets have

@@ -28,21 +28,9 @@ import { toKtap } from "../../scenarios/sweep/reports/ktap.ts";
 import { median, summaryTable } from "../../scenarios/sweep/reports/table.ts";
 import { formatSeconds, Progress } from "../../scenarios/sweep/reports/progress.ts";
 import { findAll, parseKtap, parseXml } from "../report_parsers.ts";
+import { childResult } from "./child_result.ts";
 
-function result(child: number, over: Partial<ChildResult> = {}): ChildResult {
-  return {
-    child,
-    sent: 1000,
-    received: 990,
-    gaps: 0,
-    ifAdvEvents: 0,
-    chanEvents: 0,
-    txStatusEvents: 0,
-    txExpiredEvents: 0,
-    durationMs: 100,
-    ...over,
-  };
-}
+const result = childResult;
 
 function child(index: number, res: ChildResult | null, error: string | null = null): ChildReport {
   return {

@@ -11,17 +11,11 @@ import {
   strictReason,
 } from "../../scenarios/netifdirect/strict.ts";
 import { type ChildResult, TestId } from "../../scenarios/netifdirect/defs.ts";
+import { childResult } from "./child_result.ts";
 
+/** a consistent strict-mode child: its gaps, last frame, events and peer counters agree */
 function result(child: number, over: Partial<ChildResult> = {}): ChildResult {
-  return {
-    child,
-    sent: 1000,
-    received: 990,
-    gaps: 0,
-    ifAdvEvents: 0,
-    chanEvents: 0,
-    txStatusEvents: 0,
-    txExpiredEvents: 0,
+  return childResult(child, {
     durationMs: 10,
     gapRanges: [],
     lastReceived: 989,
@@ -33,7 +27,7 @@ function result(child: number, over: Partial<ChildResult> = {}): ChildResult {
       peerStatsAtStop: { txDelivered: 1000 },
     },
     ...over,
-  };
+  });
 }
 
 function stats(over: IfStats = {}): IfStats {
